@@ -1,0 +1,1 @@
+"""advisories stage."""

@@ -1,0 +1,1 @@
+"""Catalog stage: what is installed in an image."""
