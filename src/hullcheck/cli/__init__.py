@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as e:  # noqa: BLE001 - the one catch-all: a bug, reported as such
+    except Exception as e:
         if os.environ.get("HULLCHECK_DEBUG"):
             traceback.print_exc()
         print(

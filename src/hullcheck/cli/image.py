@@ -2,17 +2,106 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from typing import Any
+
 import typer
+
+from hullcheck.errors import UsageError
+
+REF_HELP = (
+    "docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG|@DIGEST], rootfs:DIR, "
+    "a registry reference, or a bare path."
+)
 
 app = typer.Typer(help="Inspect images.", no_args_is_help=True)
 
 
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+def metadata_json(meta: Any) -> dict[str, Any]:
+    d = asdict(meta)
+    d["platform"] = str(meta.platform)
+    d["labels"] = dict(meta.labels)
+    return d
+
+
 @app.command("inspect")
 def inspect(
-    ref: str = typer.Argument(..., help="Image reference (docker-archive:, oci-archive:, oci:, rootfs:, or registry)."),
+    ref: str = typer.Argument(..., help=REF_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    platform: str = typer.Option(None, "--platform", help="OS/ARCH[/VARIANT], default the host's"),
 ) -> None:
     """Show an image's metadata and its layers (size, diff_id, created_by)."""
-    from hullcheck.errors import UsageError
+    from hullcheck.image.manifest import parse_platform
+    from hullcheck.image.open import open_image
 
-    raise UsageError("image inspect is not implemented yet")
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown format {fmt!r} (table, json)")
+    img = open_image(ref, platform=parse_platform(platform) if platform else None)
+    meta = img.metadata
+    if fmt == "json":
+        typer.echo(json.dumps(metadata_json(meta), indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{meta.ref}[/bold]  {meta.platform}")
+    for label, value in (
+        ("manifest", meta.manifest_digest),
+        ("config", meta.config_digest),
+        ("created", meta.created),
+        ("user", meta.user or "(root)"),
+        ("entrypoint", " ".join(meta.entrypoint) if meta.entrypoint else None),
+        ("cmd", " ".join(meta.cmd) if meta.cmd else None),
+        ("ports", ", ".join(meta.exposed_ports) or None),
+        ("tags", ", ".join(meta.repo_tags) or None),
+    ):
+        if value:
+            console.print(f"  {label:<11} {value}")
+    table = Table(show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("size", justify="right")
+    table.add_column("diff_id")
+    table.add_column("created by", overflow="fold")
+    for layer in meta.layers:
+        table.add_row(str(layer.index), _human(layer.size), layer.diff_id[:19], layer.created_by[:200])
+    console.print(table)
+
+
+@app.command("ls")
+def list_files(
+    ref: str = typer.Argument(..., help=REF_HELP),
+    all_layers: bool = typer.Option(False, "--all-layers", help="every file of every layer, deleted ones too"),
+    platform: str = typer.Option(None, "--platform", help="OS/ARCH[/VARIANT], default the host's"),
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json"),
+) -> None:
+    """List the files of an image with the layer each comes from (reads every layer once)."""
+    from hullcheck.image.filesystem import SquashedView, all_files
+    from hullcheck.image.manifest import parse_platform
+    from hullcheck.image.open import open_image
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"unknown format {fmt!r} (text, json)")
+    img = open_image(ref, platform=parse_platform(platform) if platform else None)
+    scans = img.scan()
+    entries = all_files(scans) if all_layers else iter(sorted(SquashedView(scans), key=lambda e: e.path))
+    if fmt == "json":
+        typer.echo(json.dumps([
+            {"path": e.path, "kind": e.kind, "size": e.size, "mode": f"{e.mode:o}", "layer": e.layer,
+             **({"link": e.linkname} if e.linkname else {})}
+            for e in entries
+        ], indent=1))
+        return
+    for e in entries:
+        link = f" -> {e.linkname}" if e.linkname else ""
+        typer.echo(f"{e.layer:>3} {e.kind} {e.mode:04o} {e.size:>10} {e.path}{link}")

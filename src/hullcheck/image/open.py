@@ -1,0 +1,151 @@
+"""The image stage's facade: turn a reference into an ``Image`` and scan its layers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from hullcheck.catalog.interface import Analyzer
+from hullcheck.config import Limits
+from hullcheck.errors import ImageError, UsageError
+from hullcheck.image.config import build_metadata
+from hullcheck.image.layercache import LayerCache, analyzer_fingerprint
+from hullcheck.image.source import RawImage
+from hullcheck.image.walk import LayerScan, Observer, _Quiet, scan_layer_blob, scan_layers, scan_rootfs
+from hullcheck.model import ImageMetadata, ImageRef, LayerInfo, Platform, Transport
+
+
+@dataclass
+class Image:
+    metadata: ImageMetadata
+    raw: RawImage | None  # None for a plain root filesystem
+    rootfs: Path | None
+    limits: Limits
+
+    def scan(
+        self,
+        analyzers: Sequence[Analyzer] = (),
+        *,
+        observer: Observer | None = None,
+        use_cache: bool = True,
+        workers: int | None = None,
+    ) -> list[LayerScan]:
+        """Stream every layer once; results come from the per-layer cache where possible."""
+        obs = observer or _Quiet()
+        if self.rootfs is not None:
+            obs.layer_started(0, 0)
+            s = scan_rootfs(self.rootfs, analyzers, self.limits)
+            obs.layer_done(0, s)
+            return [s]
+        assert self.raw is not None
+        cache = LayerCache() if use_cache else None
+        fp = analyzer_fingerprint(analyzers)
+        jobs: list[Callable[[], LayerScan]] = []
+        for info, blob in zip(self.metadata.layers, self.raw.layers, strict=True):
+            jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs))
+        return scan_layers(jobs, workers=workers)
+
+    def _scan_one(
+        self,
+        info: LayerInfo,
+        opener: Callable[[], Any],
+        analyzers: Sequence[Analyzer],
+        cache: LayerCache | None,
+        fp: str,
+        obs: Observer,
+    ) -> LayerScan:
+        obs.layer_started(info.index, info.size)
+        if cache is not None:
+            hit = cache.get(info.diff_id, info.index, fp)
+            if hit is not None:
+                obs.layer_done(info.index, hit)
+                return hit
+        scan = scan_layer_blob(
+            opener,
+            index=info.index,
+            digest=info.digest if info.digest != info.diff_id else None,
+            diff_id=info.diff_id,
+            analyzers=analyzers,
+            limits=self.limits,
+            what=f"layer {info.index} ({info.digest[:19]})",
+        )
+        if cache is not None:
+            cache.put(scan, fp)
+        obs.layer_done(info.index, scan)
+        return scan
+
+
+def parse_ref(text: str) -> ImageRef:
+    """Local prefixes here; registry references through the reference grammar module."""
+    for t in (Transport.DOCKER_ARCHIVE, Transport.OCI_ARCHIVE, Transport.ROOTFS):
+        prefix = f"{t.value}:"
+        if text.startswith(prefix):
+            path = text[len(prefix) :]
+            if not path:
+                raise UsageError(f"{text!r}: missing path after {prefix}")
+            tag = None
+            if t is Transport.DOCKER_ARCHIVE and not Path(path).exists() and ":" in path:
+                path, tag = path.rsplit(":", 1)
+            return ImageRef(t, path=path, tag=tag)
+    if text.startswith("oci:"):
+        rest = text[4:]
+        if not rest:
+            raise UsageError(f"{text!r}: missing directory after oci:")
+        digest = None
+        tag = None
+        if "@" in rest:
+            rest, digest = rest.rsplit("@", 1)
+        elif not Path(rest).exists() and ":" in rest:
+            rest, tag = rest.rsplit(":", 1)
+        return ImageRef(Transport.OCI_LAYOUT, path=rest, tag=tag, digest=digest)
+    if Path(text).exists():
+        from hullcheck.image.detect import detect_path
+
+        return detect_path(text)
+    try:
+        from hullcheck.image.reference import parse_reference
+    except ImportError:  # pragma: no cover - until the registry client lands
+        raise UsageError(f"{text!r} is not an existing path, and registry references are not supported yet") from None
+    return parse_reference(text)
+
+
+def open_image(
+    ref: str | ImageRef,
+    *,
+    platform: Platform | None = None,
+    limits: Limits | None = None,
+    registry_options: Any = None,
+) -> Image:
+    lim = limits or Limits.from_env()
+    r = parse_ref(ref) if isinstance(ref, str) else ref
+    if r.transport is Transport.ROOTFS:
+        root = Path(r.path or "")
+        if not root.is_dir():
+            raise ImageError(f"{root} is not a directory")
+        meta = ImageMetadata(
+            ref=str(r), platform=platform or Platform(), manifest_digest=None, config_digest=None,
+            layers=(LayerInfo(index=0, digest="", diff_id="", media_type="rootfs", size=0),),
+        )
+        return Image(metadata=meta, raw=None, rootfs=root, limits=lim)
+    raw = _raw_image(r, platform, lim, registry_options)
+    return Image(metadata=build_metadata(raw), raw=raw, rootfs=None, limits=lim)
+
+
+def _raw_image(r: ImageRef, platform: Platform | None, lim: Limits, registry_options: Any) -> RawImage:
+    from hullcheck.image import local
+
+    path = Path(r.path or "")
+    if r.transport is Transport.OCI_LAYOUT:
+        return local.read_oci_layout(path, tag=r.tag, digest=r.digest, platform=platform, limits=lim)
+    if r.transport is Transport.OCI_ARCHIVE:
+        return local.read_oci_archive(path, tag=r.tag, digest=r.digest, platform=platform, limits=lim)
+    if r.transport is Transport.DOCKER_ARCHIVE:
+        return local.read_docker_archive(path, tag=r.tag, platform=platform, limits=lim)
+    try:
+        from hullcheck.image.registry import pull
+    except ImportError:  # pragma: no cover - until the registry client lands
+        raise UsageError("registry references are not supported yet") from None
+    return pull(r, platform=platform, options=registry_options)

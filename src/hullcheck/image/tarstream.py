@@ -1,0 +1,336 @@
+"""A streaming, bounded tar reader for image layers.
+
+Written by hand rather than on ``tarfile`` for two reasons: speed (``tarfile`` builds a
+``TarInfo`` with many attributes per member and re-reads data in small pieces; a large image
+has hundreds of thousands of entries, and header parsing must stay well under the
+decompression time), and safety (every limit is enforced before the data is touched, pax and
+GNU long-name records are bounded, and the checksum is verified so that garbage fails fast).
+
+Entries are yielded in archive order; the consumer may call ``read()`` / ``readinto_file()``
+on the current entry before asking for the next one, otherwise its data is skipped.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from hullcheck.config import Limits
+from hullcheck.errors import ImageError, LimitExceededError, UnsafeContentError
+
+BLOCK = 512
+_CHUNK = 1 << 20
+
+# Entry kinds (the values appear in JSON output and caches).
+REG, DIR, SYMLINK, HARDLINK, CHAR, BLOCKDEV, FIFO, OTHER = "f", "d", "l", "h", "c", "b", "p", "?"
+_TYPEMAP = {
+    b"0": REG,
+    b"\0": REG,
+    b"7": REG,
+    b"1": HARDLINK,
+    b"2": SYMLINK,
+    b"3": CHAR,
+    b"4": BLOCKDEV,
+    b"5": DIR,
+    b"6": FIFO,
+}
+_MAX_META = 1 << 20  # pax/GNU long-name records larger than this are hostile
+
+
+class TarFormatError(ImageError):
+    pass
+
+
+@dataclass(slots=True)
+class TarEntry:
+    path: str  # absolute, normalised: "/usr/bin/env"; "/" for the root itself
+    kind: str
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    mtime: int
+    linkname: str = ""  # symlink target as stored; hardlink target normalised like ``path``
+
+
+def _octal(field: bytes) -> int:
+    if field and field[0] & 0x80:
+        # GNU base-256: big-endian two's complement in the remaining bytes.
+        value = int.from_bytes(field[1:], "big")
+        if field[0] & 0x40:
+            raise TarFormatError("negative number in tar header")
+        return value
+    s = field.split(b"\0", 1)[0].strip(b" \0")
+    if not s:
+        return 0
+    try:
+        return int(s, 8)
+    except ValueError:
+        raise TarFormatError("invalid number in tar header") from None
+
+
+def _checksum_ok(header: bytes, stored: int) -> bool:
+    # The checksum field itself counts as eight spaces.
+    unsigned = sum(header[:148]) + 8 * 32 + sum(header[156:])
+    if unsigned == stored:
+        return True
+    signed = sum(b - 256 if b > 127 else b for b in header[:148]) + 256
+    signed += sum(b - 256 if b > 127 else b for b in header[156:])
+    return signed == stored
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def normalize(name: str, *, what: str = "entry") -> str:
+    """Map a tar member name to an absolute path inside the image root.
+
+    ``./a/b/`` -> ``/a/b``. A name that leaves the root (``../x``, ``a/../../x``) or that is
+    absolute is refused: no image builder writes either, and a runtime that cleaned them would
+    put the file somewhere other than where it claims to be.
+    """
+    if name.startswith("/"):
+        raise UnsafeContentError(f"absolute path in layer {what}: {name[:200]!r}")
+    if "\0" in name:
+        raise UnsafeContentError(f"NUL byte in layer {what} name")
+    depth = 0
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                raise UnsafeContentError(f"path traversal in layer {what}: {name[:200]!r}")
+            parts.pop()
+            continue
+        depth += 1
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _parse_pax(data: bytes) -> dict[str, str]:
+    out: dict[str, str] = {}
+    pos = 0
+    n = len(data)
+    while pos < n:
+        if data[pos] == 0:
+            break
+        sp = data.find(b" ", pos)
+        if sp < 0:
+            raise TarFormatError("malformed pax header")
+        try:
+            length = int(data[pos:sp])
+        except ValueError:
+            raise TarFormatError("malformed pax header length") from None
+        if length <= sp - pos or pos + length > n:
+            raise TarFormatError("malformed pax header record")
+        record = data[sp + 1 : pos + length - 1]  # drop trailing newline
+        key, eq, value = record.partition(b"=")
+        if not eq:
+            raise TarFormatError("malformed pax header record")
+        out[key.decode("utf-8", "replace")] = _decode(value)
+        pos += length
+    return out
+
+
+class TarStream:
+    """Iterate the entries of one tar stream with limits.
+
+    ``stream`` yields uncompressed tar bytes. ``limits.max_entries`` and
+    ``limits.max_layer_bytes`` bound the work; the caller bounds compression ratios.
+    """
+
+    def __init__(self, stream: BinaryIO, limits: Limits, what: str = "layer") -> None:
+        self._f = stream
+        self._limits = limits
+        self._what = what
+        self._buf = b""
+        self._pos = 0
+        self._remaining = 0  # data bytes of the current entry not yet consumed
+        self._padding = 0
+        self.entries = 0
+        self.bytes_read = 0
+
+    # -- buffered primitives -------------------------------------------------------------
+    def _fill(self, n: int) -> bool:
+        """Make at least n bytes available in the buffer; False at EOF."""
+        avail = len(self._buf) - self._pos
+        if avail >= n:
+            return True
+        chunks = [self._buf[self._pos :]]
+        while avail < n:
+            chunk = self._f.read(max(_CHUNK, n - avail))
+            if not chunk:
+                self._buf = b"".join(chunks)
+                self._pos = 0
+                return False
+            chunks.append(chunk)
+            avail += len(chunk)
+            self.bytes_read += len(chunk)
+        self._buf = b"".join(chunks)
+        self._pos = 0
+        if self.bytes_read > self._limits.max_layer_bytes:
+            raise LimitExceededError(
+                f"{self._what} is larger than the limit of {self._limits.max_layer_bytes} bytes "
+                "uncompressed (HULLCHECK_MAX_LAYER_BYTES)"
+            )
+        return True
+
+    def _take(self, n: int) -> bytes:
+        if not self._fill(n):
+            raise TarFormatError(f"truncated tar stream in {self._what}")
+        b = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        return b
+
+    def _skip(self, n: int) -> None:
+        avail = len(self._buf) - self._pos
+        if n <= avail:
+            self._pos += n
+            return
+        n -= avail
+        self._buf = b""
+        self._pos = 0
+        while n > 0:
+            chunk = self._f.read(min(n, _CHUNK * 4))
+            if not chunk:
+                raise TarFormatError(f"truncated tar stream in {self._what}")
+            n -= len(chunk)
+            self.bytes_read += len(chunk)
+        if self.bytes_read > self._limits.max_layer_bytes:
+            raise LimitExceededError(
+                f"{self._what} is larger than the limit of {self._limits.max_layer_bytes} bytes "
+                "uncompressed (HULLCHECK_MAX_LAYER_BYTES)"
+            )
+
+    # -- entry data ----------------------------------------------------------------------
+    def read(self, limit: int | None = None) -> bytes:
+        """All (or the first ``limit``) bytes of the current entry's data."""
+        n = self._remaining if limit is None else min(limit, self._remaining)
+        data = self._take(n)
+        self._remaining -= n
+        return data
+
+    def copy_to(self, out: BinaryIO) -> int:
+        """Stream the current entry's remaining data into ``out`` in bounded chunks."""
+        total = 0
+        while self._remaining:
+            n = min(self._remaining, _CHUNK)
+            out.write(self._take(n))
+            self._remaining -= n
+            total += n
+        return total
+
+    def _finish_entry(self) -> None:
+        if self._remaining or self._padding:
+            self._skip(self._remaining + self._padding)
+        self._remaining = 0
+        self._padding = 0
+
+    # -- headers -------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[TarEntry]:
+        pax_global: dict[str, str] = {}
+        pending: dict[str, str] = {}
+        long_name: str | None = None
+        long_link: str | None = None
+        limits = self._limits
+        while True:
+            self._finish_entry()
+            if not self._fill(BLOCK):
+                if len(self._buf) - self._pos == 0 and self.entries == 0 and self.bytes_read == 0:
+                    return  # an empty layer: a valid, if odd, tar stream of zero bytes
+                if len(self._buf) - self._pos == 0:
+                    return  # EOF without end-of-archive blocks: accepted, as tar does
+                raise TarFormatError(f"truncated tar header in {self._what}")
+            header = self._buf[self._pos : self._pos + BLOCK]
+            self._pos += BLOCK
+            if header.count(0) == BLOCK:
+                return  # end-of-archive marker
+            stored = _octal(header[148:156])
+            if not _checksum_ok(header, stored):
+                raise TarFormatError(f"{self._what} is not a valid tar stream (bad header checksum)")
+            self.entries += 1
+            if self.entries > limits.max_entries:
+                raise LimitExceededError(
+                    f"{self._what} has more than {limits.max_entries} entries (HULLCHECK_MAX_ENTRIES)"
+                )
+            typeflag = header[156:157]
+            size = _octal(header[124:136])
+            if size < 0 or size > limits.max_layer_bytes:
+                raise LimitExceededError(f"entry of {size} bytes in {self._what} exceeds the layer limit")
+            padding = (-size) % BLOCK
+            if typeflag in (b"x", b"g", b"L", b"K"):
+                if size > _MAX_META:
+                    raise LimitExceededError(f"oversized tar metadata record in {self._what}")
+                data = self._take(size)
+                self._skip(padding)
+                if typeflag == b"x":
+                    pending = _parse_pax(data)
+                elif typeflag == b"g":
+                    pax_global.update(_parse_pax(data))
+                elif typeflag == b"L":
+                    long_name = _decode(data.split(b"\0", 1)[0])
+                else:
+                    long_link = _decode(data.split(b"\0", 1)[0])
+                continue
+
+            # ustar prefix (only when the magic says ustar; old GNU uses those bytes otherwise)
+            name_raw = header[0:100].split(b"\0", 1)[0]
+            if header[257:262] == b"ustar" and header[263:265] != b" \0":
+                prefix = header[345:500].split(b"\0", 1)[0]
+                if prefix:
+                    name_raw = prefix + b"/" + name_raw
+            name = _decode(name_raw)
+            link = _decode(header[157:257].split(b"\0", 1)[0])
+            meta = {**pax_global, **pending} if pax_global else pending
+            if long_name is not None:
+                name = long_name
+            if long_link is not None:
+                link = long_link
+            if meta:
+                name = meta.get("path", name)
+                link = meta.get("linkpath", link)
+                if "size" in meta:
+                    try:
+                        size = int(meta["size"])
+                    except ValueError:
+                        raise TarFormatError("invalid pax size") from None
+                    if size < 0 or size > limits.max_layer_bytes:
+                        raise LimitExceededError(f"entry size in {self._what} exceeds the layer limit")
+                    padding = (-size) % BLOCK
+            pending = {}
+            long_name = long_link = None
+            if len(name) > limits.max_path_length:
+                raise LimitExceededError(f"path longer than {limits.max_path_length} in {self._what}")
+
+            kind = _TYPEMAP.get(typeflag, OTHER)
+            if kind == REG and name.endswith("/"):
+                kind = DIR  # pre-POSIX archives mark directories by a trailing slash
+            path = normalize(name, what=self._what)
+            if kind == HARDLINK:
+                link = normalize(link, what=f"{self._what} hardlink target")
+            mode = _octal(header[100:108])
+            uid = _octal(header[108:116])
+            gid = _octal(header[116:124])
+            mtime = _octal(header[136:148])
+            if meta:
+                uid = int(meta["uid"]) if meta.get("uid", "").isdigit() else uid
+                gid = int(meta["gid"]) if meta.get("gid", "").isdigit() else gid
+            # Hardlinks, symlinks, devices, dirs carry no data even if size says so (GNU tar
+            # writes 0; a hostile one might not). Skip whatever the header claims.
+            if kind in (REG, OTHER):
+                self._remaining = size
+                self._padding = padding
+            else:
+                self._remaining = 0
+                self._padding = size + padding
+            yield TarEntry(path, kind, size if kind == REG else 0, mode, uid, gid, mtime, link)
+
+
+def safe_join_parent(path: str) -> str:
+    """Parent directory of a normalised absolute path."""
+    return posixpath.dirname(path) or "/"

@@ -1,0 +1,230 @@
+"""One pass over every layer: file headers, whiteouts, and what the analyzers learn.
+
+Each layer is streamed exactly once (decompress -> tar headers -> analyzers for the few files
+they want) and never extracted. Layers are processed in parallel threads: decompression and
+hashing release the GIL, so two layers overlap on two cores. The result of a layer depends only
+on its content and the analyzer set, so it is cached by diff_id (see ``layercache``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from hullcheck.catalog.interface import Analyzer, Artifact, FileInput
+from hullcheck.config import Limits, cache_dir
+from hullcheck.errors import HullcheckError, LimitExceededError
+from hullcheck.image.blobio import HashingReader, open_layer
+from hullcheck.image.tarstream import DIR, REG, SYMLINK, TarStream
+
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+_IN_MEMORY = 16 * 1024 * 1024  # larger files handed to analyzers are spooled to the cache dir
+
+# (path, kind, size, mode, uid, gid, linkname)
+FileRecord = tuple[str, str, int, int, int, int, str]
+
+
+@dataclass
+class LayerScan:
+    """What one layer holds, in archive order."""
+
+    index: int
+    diff_id: str | None
+    files: list[FileRecord] = field(default_factory=list)
+    whiteouts: list[str] = field(default_factory=list)  # paths this layer deletes from lower ones
+    opaque: list[str] = field(default_factory=list)  # dirs whose lower-layer content is hidden
+    artifacts: list[Artifact] = field(default_factory=list)
+    uncompressed_bytes: int = 0
+    from_cache: bool = False
+
+
+class Observer(Protocol):
+    """Progress reporting is the caller's business; the walk only says what happens."""
+
+    def layer_started(self, index: int, size: int) -> None: ...
+
+    def layer_done(self, index: int, scan: LayerScan) -> None: ...
+
+
+class _Quiet:
+    def layer_started(self, index: int, size: int) -> None:
+        pass
+
+    def layer_done(self, index: int, scan: LayerScan) -> None:
+        pass
+
+
+def _run_analyzers(
+    wanting: Sequence[Analyzer], path: str, size: int, mode: int, opener: Callable[[], BinaryIO]
+) -> list[Artifact]:
+    out = []
+    fi = FileInput(path=path, size=size, mode=mode, opener=opener)
+    for a in wanting:
+        try:
+            art = a.analyze(fi)
+        except HullcheckError:
+            raise
+        except Exception as e:  # an analyzer bug must not abort the scan: record it
+            art = Artifact(analyzer=a.id, path=path, unknown=f"analyzer failed: {type(e).__name__}: {e}"[:300])
+        if art is not None:
+            out.append(art)
+    return out
+
+
+def scan_tar(
+    stream: BinaryIO,
+    index: int,
+    diff_id: str | None,
+    analyzers: Sequence[Analyzer],
+    limits: Limits,
+    what: str,
+) -> LayerScan:
+    scan = LayerScan(index=index, diff_id=diff_id)
+    files = scan.files
+    tar = TarStream(stream, limits, what=what)
+    spool_dir = cache_dir() / "tmp"
+    for e in tar:
+        path = e.path
+        base_start = path.rfind("/") + 1
+        if path.startswith(WHITEOUT, base_start):
+            parent = path[: base_start - 1] or "/"
+            if path[base_start:] == OPAQUE:
+                scan.opaque.append(parent)
+            else:
+                name = path[base_start + len(WHITEOUT) :]
+                if name:
+                    scan.whiteouts.append(parent.rstrip("/") + "/" + name)
+            continue
+        files.append((path, e.kind, e.size, e.mode, e.uid, e.gid, e.linkname))
+        if e.kind != REG or not analyzers:
+            continue
+        wanting = [a for a in analyzers if a.wants(path, e.size, e.mode)]
+        if not wanting:
+            continue
+        if e.size > limits.max_file_read:
+            scan.artifacts.extend(
+                Artifact(analyzer=a.id, path=path, unknown=f"file of {e.size} bytes is over the read limit")
+                for a in wanting
+            )
+            continue
+        if e.size <= _IN_MEMORY:
+            data = tar.read()
+            scan.artifacts.extend(_run_analyzers(wanting, path, e.size, e.mode, lambda d=data: io.BytesIO(d)))  # type: ignore[misc]
+        else:
+            spool_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=spool_dir) as tmp:
+                tar.copy_to(tmp)
+                tmp_name = tmp.fileno()
+
+                def opener(fd: int = tmp_name) -> BinaryIO:
+                    return os.fdopen(os.dup(fd), "rb")
+
+                scan.artifacts.extend(_run_analyzers(wanting, path, e.size, e.mode, opener))
+    scan.uncompressed_bytes = tar.bytes_read
+    return scan
+
+
+def scan_layer_blob(
+    opener: Callable[[], BinaryIO],
+    *,
+    index: int,
+    digest: str | None,
+    diff_id: str,
+    analyzers: Sequence[Analyzer],
+    limits: Limits,
+    what: str,
+) -> LayerScan:
+    """Stream one stored layer: verify its blob digest and diff_id, scan its tar."""
+    with opener() as raw:
+        stream, counter = open_layer(raw, limits, digest=digest or None, what=what)
+        hashed = HashingReader(stream, diff_id, what=f"{what} (diff_id)")
+        try:
+            scan = scan_tar(hashed, index, diff_id, analyzers, limits, what)  # type: ignore[arg-type]
+            hashed.drain()
+            hashed.verify()
+            while counter.read(1 << 20):
+                pass
+            counter.verify()
+        finally:
+            stream.close()
+    return scan
+
+
+def scan_rootfs(root: Path, analyzers: Sequence[Analyzer], limits: Limits) -> LayerScan:
+    """A plain directory as one layer. Never follows symlinks; never opens non-regular files."""
+    scan = LayerScan(index=0, diff_id=None)
+    root = root.resolve()
+    count = 0
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            it = sorted(os.scandir(d), key=lambda x: x.name)
+        except OSError as e:
+            scan.artifacts.append(Artifact(analyzer="rootfs", path=str(d), unknown=f"unreadable: {e}"))
+            continue
+        for entry in it:
+            count += 1
+            if count > limits.max_entries:
+                raise LimitExceededError(f"{root} has more than {limits.max_entries} entries")
+            full = Path(entry.path)
+            path = "/" + full.relative_to(root).as_posix()
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            m = st.st_mode
+            if stat.S_ISDIR(m):
+                scan.files.append((path, DIR, 0, stat.S_IMODE(m), st.st_uid, st.st_gid, ""))
+                stack.append(full)
+            elif stat.S_ISLNK(m):
+                scan.files.append((path, SYMLINK, 0, stat.S_IMODE(m), st.st_uid, st.st_gid, os.readlink(full)))
+            elif stat.S_ISREG(m):
+                mode = stat.S_IMODE(m)
+                scan.files.append((path, REG, st.st_size, mode, st.st_uid, st.st_gid, ""))
+                wanting = [a for a in analyzers if a.wants(path, st.st_size, mode)]
+                if not wanting:
+                    continue
+                if st.st_size > limits.max_file_read:
+                    scan.artifacts.extend(
+                        Artifact(analyzer=a.id, path=path, unknown="file is over the read limit") for a in wanting
+                    )
+                    continue
+
+                def opener(p: Path = full) -> BinaryIO:
+                    fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                    return os.fdopen(fd, "rb")
+
+                scan.artifacts.extend(_run_analyzers(wanting, path, st.st_size, mode, opener))
+            # sockets, fifos, devices: listed by nothing, never opened
+    return scan
+
+
+def scan_layers(
+    jobs: Iterable[Callable[[], LayerScan]], *, workers: int | None = None
+) -> list[LayerScan]:
+    """Run layer jobs in parallel, returning scans in layer order; the first error wins."""
+    job_list = list(jobs)
+    n = workers or min(len(job_list), os.cpu_count() or 1) or 1
+    if n <= 1 or len(job_list) <= 1:
+        return [j() for j in job_list]
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="layer") as ex:
+        futures = [ex.submit(j) for j in job_list]
+        results = []
+        try:
+            for f in futures:
+                results.append(f.result())
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+        return results
+
