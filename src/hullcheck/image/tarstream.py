@@ -250,7 +250,10 @@ class TarStream:
             self._pos += BLOCK
             if header.count(0) == BLOCK:
                 return  # end-of-archive marker
-            stored = _octal(header[148:156])
+            try:
+                stored = _octal(header[148:156])
+            except TarFormatError:
+                stored = -1
             if not _checksum_ok(header, stored):
                 raise TarFormatError(f"{self._what} is not a valid tar stream (bad header checksum)")
             self.entries += 1
