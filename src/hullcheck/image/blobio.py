@@ -1,4 +1,4 @@
-"""Streams over stored blobs: counting, digest verification, decompression with bomb limits.
+"""Stored blobs: digest verification and decompression with bomb limits.
 
 Compression is told by the bytes themselves (gzip ``1f 8b``, zstd ``28 b5 2f fd``), not by the
 media type: docker-archive layers are plain or gzip whatever the manifest says, and a lying
@@ -7,188 +7,251 @@ media type must not turn into a confusing error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from hullcheck.config import Limits
-from hullcheck.errors import DigestMismatchError, ImageError, LimitExceededError
+from hullcheck.errors import DigestMismatchError, HullcheckError, ImageError, LimitExceededError
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-class CountingReader(io.RawIOBase):
-    """Counts (and optionally hashes) what passes through; verifies the digest at EOF."""
-
-    def __init__(self, raw: BinaryIO, expected_digest: str | None = None, what: str = "blob") -> None:
-        self._raw = raw
-        self.count = 0
-        self._expected = expected_digest
-        self._hash = hashlib.sha256() if expected_digest and expected_digest.startswith("sha256:") else None
-        self._what = what
-        self._verified = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._raw.read(len(b))
-        n = len(data)
-        if n == 0:
-            self.verify()
-            return 0
-        b[:n] = data
-        self.count += n
-        if self._hash is not None:
-            self._hash.update(data)
-        return n
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read() if size is None or size < 0 else self._raw.read(size)
-        if not data:
-            self.verify()
-            return b""
-        self.count += len(data)
-        if self._hash is not None:
-            self._hash.update(data)
-        return data
-
-    def verify(self) -> None:
-        if self._hash is None or self._verified:
-            return
-        self._verified = True
-        actual = "sha256:" + self._hash.hexdigest()
-        if actual != self._expected:
-            raise DigestMismatchError(self._what, str(self._expected), actual)
-
-    def close(self) -> None:
-        try:
-            self._raw.close()
-        finally:
-            super().close()
+def verify_bytes(data: bytes, digest: str, what: str) -> None:
+    """Check a small blob (manifest, config) against its digest."""
+    algo, _, expected = digest.partition(":")
+    actual = hashlib.new(algo, data).hexdigest() if algo in ("sha256", "sha512") else ""
+    if actual != expected:
+        raise DigestMismatchError(what, digest, f"{algo}:{actual}")
 
 
-class BoundedDecompressed(io.RawIOBase):
-    """Decompressed bytes with a total-size limit and a compression-ratio limit (bomb guard)."""
+class _Stop(Exception):
+    pass
+
+
+class LayerPipeline(io.RawIOBase):
+    """Decompress and hash a stored layer in a worker thread; read the tar bytes from here.
+
+    The worker reads the stored blob, hashes it (blob digest), decompresses it (isal for gzip,
+    zstandard for zstd; both release the GIL), hashes the output (diff_id) and enforces the size
+    and ratio limits, handing chunks over through a small bounded queue. The consumer (the tar
+    parser, which holds the GIL) overlaps with all of that: this is what keeps header reading
+    close to the cost of decompression alone. Memory is bounded by the queue depth.
+    """
+
+    _DEPTH = 8
+    _IN = 1 << 20
+    _OUT = 4 << 20
 
     def __init__(
-        self, inner: BinaryIO, counter: CountingReader, limits: Limits, what: str
+        self, raw: BinaryIO, limits: Limits, *, digest: str | None, diff_id: str | None, what: str
     ) -> None:
-        self._inner = inner
-        self._counter = counter
+        import queue
+        import threading
+
+        self._raw = raw
         self._limits = limits
+        self._digest = digest if digest and digest.startswith("sha256:") else None
+        self._diff_id = diff_id if diff_id and diff_id.startswith("sha256:") else None
         self._what = what
-        self.count = 0
+        self._q: queue.Queue[bytes | BaseException | None] = queue.Queue(self._DEPTH)
+        self._stop = threading.Event()
+        self._buf = b""
+        self._eof = False
+        self.stored_bytes = 0
+        self.uncompressed_bytes = 0
+        self._thread = threading.Thread(target=self._work, name=f"decompress {what}", daemon=True)
+        self._thread.start()
 
-    def readable(self) -> bool:
-        return True
+    # -- worker --------------------------------------------------------------------------
+    def _put(self, item: bytes | BaseException | None) -> None:
+        import queue
 
-    def read(self, size: int = -1) -> bytes:
-        try:
-            data = self._inner.read(size if size and size > 0 else 1 << 20)
-        except (OSError, EOFError, ValueError) as e:
-            raise ImageError(f"{self._what}: corrupt compressed data ({e})") from None
-        except Exception as e:  # zstandard raises its own ZstdError
-            if type(e).__name__ == "ZstdError":
-                raise ImageError(f"{self._what}: corrupt zstd data ({e})") from None
-            raise
-        n = len(data)
-        self.count += n
+        while True:
+            if self._stop.is_set():
+                raise _Stop
+            try:
+                self._q.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _emit(self, data: bytes, hu: Any) -> None:
+        if not data:
+            return
+        self.uncompressed_bytes += len(data)
         lim = self._limits
-        if self.count > lim.max_layer_bytes:
+        if self.uncompressed_bytes > lim.max_layer_bytes:
             raise LimitExceededError(
-                f"{self._what} decompresses to more than {lim.max_layer_bytes} bytes "
-                "(HULLCHECK_MAX_LAYER_BYTES)"
+                f"{self._what} decompresses to more than {lim.max_layer_bytes} bytes (HULLCHECK_MAX_LAYER_BYTES)"
             )
-        if self.count > lim.max_ratio_floor and self.count > lim.max_compression_ratio * max(
-            self._counter.count, 1
+        if (
+            self.uncompressed_bytes > lim.max_ratio_floor
+            and self.uncompressed_bytes > lim.max_compression_ratio * max(self.stored_bytes, 1)
         ):
             raise LimitExceededError(
                 f"{self._what} looks like a compression bomb (ratio over {lim.max_compression_ratio}:1)"
             )
-        return data
+        if hu is not None:
+            hu.update(data)
+        self._put(data)
 
-    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self.read(len(b))
-        b[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
+    def _work(self) -> None:
         try:
-            self._inner.close()
-        finally:
-            self._counter.close()
-            super().close()
+            hc = hashlib.sha256() if self._digest else None
+            hu = hashlib.sha256() if self._diff_id else None
+            first = self._raw.read(self._IN)
+            self.stored_bytes = len(first)
+            if hc is not None:
+                hc.update(first)
+            head = first[:4]
+            if head[:2] == GZIP_MAGIC:
+                self._gunzip(first, hc, hu)
+            elif head == ZSTD_MAGIC:
+                self._unzstd(first, hc, hu)
+            else:
+                chunk = first
+                while chunk:
+                    self._emit(chunk, hu)
+                    chunk = self._read_raw(hc)
+            if hc is not None:
+                actual = "sha256:" + hc.hexdigest()
+                if actual != self._digest:
+                    raise DigestMismatchError(f"{self._what} blob", str(self._digest), actual)
+            if hu is not None:
+                actual = "sha256:" + hu.hexdigest()
+                if actual != self._diff_id:
+                    raise DigestMismatchError(f"{self._what} (diff_id)", str(self._diff_id), actual)
+            self._put(None)
+        except _Stop:
+            return
+        except BaseException as e:  # handed to the reader, raised on its thread
+            with contextlib.suppress(_Stop):
+                self._put(e)
 
+    def _read_raw(self, hc: Any) -> bytes:
+        chunk = self._raw.read(self._IN)
+        if chunk:
+            self.stored_bytes += len(chunk)
+            if hc is not None:
+                hc.update(chunk)
+        return chunk
 
-def _gzip_reader(f: BinaryIO) -> BinaryIO:
-    try:
-        # isal's threaded reader decompresses in its own thread (outside the GIL), so tar parsing
-        # and hashing on this thread overlap with inflate.
-        from isal import igzip_threaded
+    def _gunzip(self, first: bytes, hc: Any, hu: Any) -> None:
+        try:
+            from isal import isal_zlib as zmod
+        except ImportError:  # pragma: no cover - isal is a dependency; zlib is the fallback
+            import zlib as zmod  # type: ignore[no-redef]
+        d = zmod.decompressobj(31)
+        data = first
+        try:
+            while True:
+                if not data:
+                    data = self._read_raw(hc)
+                    if not data:
+                        break
+                out = d.decompress(data, self._OUT)
+                self._emit(out, hu)
+                data = d.unconsumed_tail
+                while data:
+                    out = d.decompress(data, self._OUT)
+                    self._emit(out, hu)
+                    data = d.unconsumed_tail
+                if d.eof:
+                    rest = d.unused_data
+                    if rest.strip(b"\0"):
+                        d = zmod.decompressobj(31)  # multi-member gzip
+                        data = rest
+                        continue
+                    # trailing zero padding after the last member is tolerated, as gzip does
+                    while self._read_raw(hc):
+                        pass
+                    return
+            if not d.eof:
+                raise ImageError(f"{self._what}: corrupt compressed data (gzip stream ends early)")
+        except (HullcheckError, _Stop):
+            raise
+        except Exception as e:  # isal/zlib raise their own ``error`` types
+            raise ImageError(f"{self._what}: corrupt compressed data ({e})") from None
 
-        return igzip_threaded.open(f, "rb", threads=1)
-    except ImportError:  # pragma: no cover - isal is a dependency, zlib is the fallback
-        import gzip
-
-        return gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[return-value]
-
-
-def open_layer(
-    raw: BinaryIO, limits: Limits, *, digest: str | None = None, what: str = "layer"
-) -> tuple[BinaryIO, CountingReader]:
-    """Open a stored layer for reading its uncompressed tar bytes.
-
-    Returns the decompressed stream and the counter of stored bytes (its digest is verified
-    against ``digest`` when the stored bytes reach EOF).
-    """
-    counter = CountingReader(raw, digest, what=f"{what} blob")
-    buffered = io.BufferedReader(counter, 1 << 20)
-    head = buffered.peek(4)[:4]
-    inner: BinaryIO
-    if head[:2] == GZIP_MAGIC:
-        inner = _gzip_reader(buffered)
-    elif head == ZSTD_MAGIC:
+    def _unzstd(self, first: bytes, hc: Any, hu: Any) -> None:
         import zstandard
 
-        inner = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
-    else:
-        return buffered, counter
-    return BoundedDecompressed(inner, counter, limits, what), counter  # type: ignore[return-value]
+        dctx = zstandard.ZstdDecompressor()
+        d = dctx.decompressobj()
+        fed = False  # whether the current frame has started: a frame cut short raises no error
+        data = first
+        step = 64 * 1024  # decompressobj has no output bound: small input slices bound memory
+        try:
+            while True:
+                if not data:
+                    data = self._read_raw(hc)
+                    if not data:
+                        break
+                pos = 0
+                while pos < len(data):
+                    self._emit(d.decompress(data[pos : pos + step]), hu)
+                    fed = True
+                    pos += step
+                    if d.eof:
+                        rest = d.unused_data + data[pos:]
+                        d = dctx.decompressobj()
+                        fed = False
+                        data = rest
+                        pos = 0
+                        if not data:
+                            break
+                data = b""
+            if fed and not d.eof:
+                raise ImageError(f"{self._what}: corrupt compressed data (zstd frame ends early)")
+        except zstandard.ZstdError as e:
+            raise ImageError(f"{self._what}: corrupt zstd data ({e})") from None
 
-
-class HashingReader(io.RawIOBase):
-    """sha256 of everything read through it, compared with ``expected`` by ``verify()``."""
-
-    def __init__(self, inner: BinaryIO, expected: str | None, what: str) -> None:
-        self._inner = inner
-        self._expected = expected
-        self._hash = hashlib.sha256()
-        self._what = what
-
+    # -- reader --------------------------------------------------------------------------
     def readable(self) -> bool:
         return True
 
+    def _next(self) -> bytes:
+        item = self._q.get()
+        if item is None:
+            self._eof = True
+            return b""
+        if isinstance(item, BaseException):
+            self._eof = True
+            raise item
+        return item
+
     def read(self, size: int = -1) -> bytes:
-        data = self._inner.read(size)
-        if data:
-            self._hash.update(data)
-        return data
+        if self._buf:
+            if size < 0 or size >= len(self._buf):
+                b, self._buf = self._buf, b""
+                return b
+            b, self._buf = self._buf[:size], self._buf[size:]
+            return b
+        if self._eof:
+            return b""
+        chunk = self._next()
+        if size < 0 or size >= len(chunk):
+            return chunk
+        self._buf = chunk[size:]
+        return chunk[:size]
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(b))
         b[: len(data)] = data
         return len(data)
 
-    def drain(self) -> None:
-        """Read to EOF (the tar end marker may leave trailing padding unread)."""
-        while self.read(1 << 20):
-            pass
+    def finish(self) -> None:
+        """Read to the end of the stream, so that both digests are checked."""
+        self._buf = b""
+        while not self._eof:
+            self._next()
 
-    def verify(self) -> None:
-        if not self._expected:
-            return
-        actual = "sha256:" + self._hash.hexdigest()
-        if actual != self._expected:
-            raise DigestMismatchError(self._what, self._expected, actual)
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self._raw.close()
+        super().close()

@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol
 
 from hullcheck.config import Limits
 from hullcheck.errors import ImageError, LimitExceededError, UnsafeContentError
-from hullcheck.image.blobio import CountingReader
+from hullcheck.image.blobio import verify_bytes
 from hullcheck.image.tarstream import normalize
 
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$|^sha512:[0-9a-f]{128}$")
@@ -56,9 +56,7 @@ def read_small(store: BlobStore, path: str, limits: Limits, what: str) -> bytes:
 
 def read_blob_verified(store: BlobStore, digest: str, limits: Limits, what: str) -> bytes:
     data = read_small(store, blob_path(digest), limits, what)
-    r = CountingReader(io.BytesIO(data), digest, what=what)
-    r.read()
-    r.verify()
+    verify_bytes(data, digest, what)
     return data
 
 

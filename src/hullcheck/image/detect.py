@@ -16,14 +16,15 @@ def _archive_kind(path: Path) -> Transport:
         head = f.read(4)
     if head[:2] == GZIP_MAGIC or head == ZSTD_MAGIC:
         # Compressed archives are indexed after decompression; decide by the inner names.
-        import io
-
         from hullcheck.config import Limits
-        from hullcheck.image.blobio import open_layer
+        from hullcheck.image.blobio import LayerPipeline
 
-        with open(path, "rb") as raw:
-            stream, _ = open_layer(raw, Limits.from_env(), what=str(path))
-            names = _first_names(io.BufferedReader(stream))
+        pipe = LayerPipeline(open(path, "rb"),  # noqa: SIM115 - the pipeline owns and closes it
+                             Limits.from_env(), digest=None, diff_id=None, what=str(path))
+        try:
+            names = _first_names(pipe)
+        finally:
+            pipe.close()
     else:
         with open(path, "rb") as f:
             names = _first_names(f)

@@ -175,18 +175,20 @@ def _open_archive(path: Path, limits: Limits) -> TarStore:
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{key}.tar"
     if not target.exists():
-        from hullcheck.image.blobio import open_layer
+        from hullcheck.image.blobio import LayerPipeline
 
-        with open(path, "rb") as raw:
-            stream, _ = open_layer(raw, limits, what=str(path))
-            fd, tmp = tempfile.mkstemp(dir=target_dir, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    shutil.copyfileobj(stream, out, 1 << 20)
-                os.replace(tmp, target)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+        pipe = LayerPipeline(open(path, "rb"),  # noqa: SIM115 - the pipeline owns and closes it
+                             limits, digest=None, diff_id=None, what=str(path))
+        fd, tmp = tempfile.mkstemp(dir=target_dir, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(pipe, out, 1 << 20)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        finally:
+            pipe.close()
     return TarStore(target, limits)
 
 

@@ -51,7 +51,6 @@ class TarEntry:
     mode: int
     uid: int
     gid: int
-    mtime: int
     linkname: str = ""  # symlink target as stored; hardlink target normalised like ``path``
 
 
@@ -62,7 +61,11 @@ def _octal(field: bytes) -> int:
         if field[0] & 0x40:
             raise TarFormatError("negative number in tar header")
         return value
-    s = field.split(b"\0", 1)[0].strip(b" \0")
+    try:
+        return int(field.split(b"\0", 1)[0] or b"0", 8)  # int() ignores surrounding spaces
+    except ValueError:
+        pass
+    s = field.split(b"\0", 1)[0].strip(b" ")
     if not s:
         return 0
     try:
@@ -73,7 +76,7 @@ def _octal(field: bytes) -> int:
 
 def _checksum_ok(header: bytes, stored: int) -> bool:
     # The checksum field itself counts as eight spaces.
-    unsigned = sum(header[:148]) + 8 * 32 + sum(header[156:])
+    unsigned = sum(header) - sum(header[148:156]) + 8 * 32
     if unsigned == stored:
         return True
     signed = sum(b - 256 if b > 127 else b for b in header[:148]) + 256
@@ -86,6 +89,23 @@ def _decode(raw: bytes) -> str:
 
 
 def normalize(name: str, *, what: str = "entry") -> str:
+    # Fast path for the names image builders write ("usr/bin/x", "./usr/lib/", "etc").
+    n = name[2:] if name.startswith("./") else name
+    if (
+        n
+        and n[0] != "/"
+        and ".." not in n
+        and "//" not in n
+        and "/./" not in n
+        and "\0" not in n
+        and n != "."
+        and not n.endswith("/.")
+    ):
+        return "/" + (n[:-1] if n.endswith("/") else n)
+    return _normalize_slow(name, what)
+
+
+def _normalize_slow(name: str, what: str) -> str:
     """Map a tar member name to an absolute path inside the image root.
 
     ``./a/b/`` -> ``/a/b``. A name that leaves the root (``../x``, ``a/../../x``) or that is
@@ -319,7 +339,6 @@ class TarStream:
             mode = _octal(header[100:108])
             uid = _octal(header[108:116])
             gid = _octal(header[116:124])
-            mtime = _octal(header[136:148])
             if meta:
                 uid = int(meta["uid"]) if meta.get("uid", "").isdigit() else uid
                 gid = int(meta["gid"]) if meta.get("gid", "").isdigit() else gid
@@ -331,7 +350,7 @@ class TarStream:
             else:
                 self._remaining = 0
                 self._padding = size + padding
-            yield TarEntry(path, kind, size if kind == REG else 0, mode, uid, gid, mtime, link)
+            yield TarEntry(path, kind, size if kind == REG else 0, mode, uid, gid, link)
 
 
 def safe_join_parent(path: str) -> str:

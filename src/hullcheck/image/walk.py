@@ -21,7 +21,7 @@ from typing import BinaryIO, Protocol
 from hullcheck.catalog.interface import Analyzer, Artifact, FileInput
 from hullcheck.config import Limits, cache_dir
 from hullcheck.errors import HullcheckError, LimitExceededError
-from hullcheck.image.blobio import HashingReader, open_layer
+from hullcheck.image.blobio import LayerPipeline
 from hullcheck.image.tarstream import DIR, REG, SYMLINK, TarStream
 
 WHITEOUT = ".wh."
@@ -143,18 +143,12 @@ def scan_layer_blob(
     what: str,
 ) -> LayerScan:
     """Stream one stored layer: verify its blob digest and diff_id, scan its tar."""
-    with opener() as raw:
-        stream, counter = open_layer(raw, limits, digest=digest or None, what=what)
-        hashed = HashingReader(stream, diff_id, what=f"{what} (diff_id)")
-        try:
-            scan = scan_tar(hashed, index, diff_id, analyzers, limits, what)  # type: ignore[arg-type]
-            hashed.drain()
-            hashed.verify()
-            while counter.read(1 << 20):
-                pass
-            counter.verify()
-        finally:
-            stream.close()
+    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what)
+    try:
+        scan = scan_tar(pipe, index, diff_id, analyzers, limits, what)  # type: ignore[arg-type]
+        pipe.finish()  # the digests are checked at the end of the stream
+    finally:
+        pipe.close()
     return scan
 
 
