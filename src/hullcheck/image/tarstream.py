@@ -13,6 +13,7 @@ on the current entry before asking for the next one, otherwise its data is skipp
 from __future__ import annotations
 
 import posixpath
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -54,6 +55,19 @@ class TarEntry:
     linkname: str = ""  # symlink target as stored; hardlink target normalised like ``path``
 
 
+_SMALL: dict[bytes, int] = {}
+
+
+def _octal_small(field: bytes) -> int:
+    """mode/uid/gid fields repeat across entries: memoise them (bounded)."""
+    v = _SMALL.get(field)
+    if v is None:
+        v = _octal(field)
+        if len(_SMALL) < 4096:
+            _SMALL[field] = v
+    return v
+
+
 def _octal(field: bytes) -> int:
     if field and field[0] & 0x80:
         # GNU base-256: big-endian two's complement in the remaining bytes.
@@ -75,8 +89,15 @@ def _octal(field: bytes) -> int:
 
 
 def _checksum_ok(header: bytes, stored: int) -> bool:
-    # The checksum field itself counts as eight spaces.
-    unsigned = sum(header) - sum(header[148:156]) + 8 * 32
+    # The checksum field itself counts as eight spaces. The byte sum of the header comes from
+    # zlib's Adler-32 (its low half is 1 + sum mod 65521, computed in C): a 512-byte header sums
+    # to at most 130560, so the sum is A-1 or A-1+65521, and the stored value picks which.
+    chk = sum(header[148:156])
+    a = (zlib.adler32(header) & 0xFFFF) - 1
+    expected = stored + chk - 8 * 32
+    if 0 <= expected <= 130560 and (expected - a) % 65521 == 0:
+        return True
+    unsigned = sum(header) - chk + 8 * 32
     if unsigned == stored:
         return True
     signed = sum(b - 256 if b > 127 else b for b in header[:148]) + 256
@@ -176,36 +197,46 @@ class TarStream:
         self.bytes_read = 0
 
     # -- buffered primitives -------------------------------------------------------------
-    def _fill(self, n: int) -> bool:
-        """Make at least n bytes available in the buffer; False at EOF."""
-        avail = len(self._buf) - self._pos
-        if avail >= n:
-            return True
-        chunks = [self._buf[self._pos :]]
-        while avail < n:
-            chunk = self._f.read(max(_CHUNK, n - avail))
-            if not chunk:
-                self._buf = b"".join(chunks)
-                self._pos = 0
-                return False
-            chunks.append(chunk)
-            avail += len(chunk)
+    def _more(self) -> bytes:
+        chunk = self._f.read(_CHUNK)
+        if chunk:
             self.bytes_read += len(chunk)
-        self._buf = b"".join(chunks)
-        self._pos = 0
-        if self.bytes_read > self._limits.max_layer_bytes:
-            raise LimitExceededError(
-                f"{self._what} is larger than the limit of {self._limits.max_layer_bytes} bytes "
-                "uncompressed (HULLCHECK_MAX_LAYER_BYTES)"
-            )
-        return True
+            if self.bytes_read > self._limits.max_layer_bytes:
+                raise LimitExceededError(
+                    f"{self._what} is larger than the limit of {self._limits.max_layer_bytes} bytes "
+                    "uncompressed (HULLCHECK_MAX_LAYER_BYTES)"
+                )
+        return chunk
+
+    def _take_or_eof(self, n: int) -> bytes | None:
+        """The next n bytes, copying only those n; None at a clean EOF, error if cut short."""
+        pos = self._pos
+        end = pos + n
+        buf = self._buf
+        if end <= len(buf):
+            self._pos = end
+            return buf[pos:end]
+        parts = [buf[pos:]]
+        need = end - len(buf)
+        while True:
+            chunk = self._more()
+            if not chunk:
+                self._buf, self._pos = b"", 0
+                if need == n:
+                    return None
+                raise TarFormatError(f"truncated tar stream in {self._what}")
+            if len(chunk) >= need:
+                parts.append(chunk[:need])
+                self._buf, self._pos = chunk, need
+                return b"".join(parts)
+            parts.append(chunk)
+            need -= len(chunk)
 
     def _take(self, n: int) -> bytes:
-        if not self._fill(n):
+        data = self._take_or_eof(n)
+        if data is None:
             raise TarFormatError(f"truncated tar stream in {self._what}")
-        b = self._buf[self._pos : self._pos + n]
-        self._pos += n
-        return b
+        return data
 
     def _skip(self, n: int) -> None:
         avail = len(self._buf) - self._pos
@@ -213,19 +244,15 @@ class TarStream:
             self._pos += n
             return
         n -= avail
-        self._buf = b""
-        self._pos = 0
-        while n > 0:
-            chunk = self._f.read(min(n, _CHUNK * 4))
+        while True:
+            chunk = self._more()
             if not chunk:
+                self._buf, self._pos = b"", 0
                 raise TarFormatError(f"truncated tar stream in {self._what}")
+            if len(chunk) >= n:
+                self._buf, self._pos = chunk, n
+                return
             n -= len(chunk)
-            self.bytes_read += len(chunk)
-        if self.bytes_read > self._limits.max_layer_bytes:
-            raise LimitExceededError(
-                f"{self._what} is larger than the limit of {self._limits.max_layer_bytes} bytes "
-                "uncompressed (HULLCHECK_MAX_LAYER_BYTES)"
-            )
 
     # -- entry data ----------------------------------------------------------------------
     def read(self, limit: int | None = None) -> bytes:
@@ -260,14 +287,9 @@ class TarStream:
         limits = self._limits
         while True:
             self._finish_entry()
-            if not self._fill(BLOCK):
-                if len(self._buf) - self._pos == 0 and self.entries == 0 and self.bytes_read == 0:
-                    return  # an empty layer: a valid, if odd, tar stream of zero bytes
-                if len(self._buf) - self._pos == 0:
-                    return  # EOF without end-of-archive blocks: accepted, as tar does
-                raise TarFormatError(f"truncated tar header in {self._what}")
-            header = self._buf[self._pos : self._pos + BLOCK]
-            self._pos += BLOCK
+            header = self._take_or_eof(BLOCK)
+            if header is None:
+                return  # EOF without end-of-archive blocks (or an empty layer): accepted, as tar does
             if header.count(0) == BLOCK:
                 return  # end-of-archive marker
             try:
@@ -336,9 +358,9 @@ class TarStream:
             path = normalize(name, what=self._what)
             if kind == HARDLINK:
                 link = normalize(link, what=f"{self._what} hardlink target")
-            mode = _octal(header[100:108])
-            uid = _octal(header[108:116])
-            gid = _octal(header[116:124])
+            mode = _octal_small(header[100:108])
+            uid = _octal_small(header[108:116])
+            gid = _octal_small(header[116:124])
             if meta:
                 uid = int(meta["uid"]) if meta.get("uid", "").isdigit() else uid
                 gid = int(meta["gid"]) if meta.get("gid", "").isdigit() else gid
