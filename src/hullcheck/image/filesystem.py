@@ -80,9 +80,10 @@ class SquashedView:
                 kids.discard(k)
 
     def _delete(self, path: str, layer: int) -> None:
+        # Children may exist without an entry for the directory itself (tars need not list it).
+        self._remove_tree(path, below_layer=layer)
         entry = self._files.get(path)
         if entry is not None and entry[1] < layer:
-            self._remove_tree(path)
             del self._files[path]
             parent = posixpath.dirname(path)
             kids = self._children.get(parent)
