@@ -92,8 +92,11 @@ def list_files(
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r} (text, json)")
+    from hullcheck.cli.progress import layer_progress
+
     img = open_image(ref, platform=parse_platform(platform) if platform else None)
-    scans = img.scan()
+    with layer_progress(len(img.metadata.layers)) as obs:
+        scans = img.scan(observer=obs)
     entries = all_files(scans) if all_layers else iter(sorted(SquashedView(scans), key=lambda e: e.path))
     if fmt == "json":
         typer.echo(json.dumps([
