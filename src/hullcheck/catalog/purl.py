@@ -56,7 +56,12 @@ def build_purl(
         # One normalize(encode=True) pass; PackageURL(...).to_string() normalizes twice, which
         # made purls the largest cost of parsing a dpkg status file.
         t, ns, n, v, q, sp = normalize(
-            type_, namespace or None, name, version or None, quals or None, subpath or None,
+            type_,
+            namespace or None,
+            name,
+            version or None,
+            quals or None,
+            subpath or None,
             encode=True,
         )
     except ValueError:
