@@ -32,6 +32,7 @@ _MAX_BYTES = 64 * 1024  # a real os-release is < 1 KiB; anything bigger is not o
 _MAX_VALUE = 512
 
 _KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_ID_RE = re.compile(r"^[a-z0-9._-]{1,64}$")
 _ESCAPE_RE = re.compile(r"\\(.)")
 
 
@@ -144,7 +145,7 @@ _BY_VERSION_ID = {
 
 def distro_from_fields(fields: Mapping[str, str]) -> Distro | None:
     did = fields.get("ID", "").strip().lower()
-    if not did:
+    if not _ID_RE.match(did):  # os-release: lower-case letters, digits, "._-"
         return None
     vid = fields.get("VERSION_ID", "")
     codename = fields.get("VERSION_CODENAME", "")
