@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import shutil
 import subprocess
@@ -19,32 +17,12 @@ from hullcheck.catalog.dpkg import (
     parse_dpkg_status,
     parse_md5sums,
 )
-from hullcheck.catalog.interface import FileInput
 from hullcheck.model import Package, PackageType
+from tests.catalog._osdb_helpers import FIX, expected, file_input, txtar
 from tests.conftest import need
 
-FIX = "package-db-fixtures"
 TRIVY_DPKG = "trivy/pkg/fanal/analyzer/pkg/dpkg/testdata"
 SYFT_DEB = "syft/syft/pkg/cataloger/debian/testdata"
-
-
-def _file(path: str, data: bytes) -> FileInput:
-    return FileInput(path=path, size=len(data), mode=0o644, opener=lambda: io.BytesIO(data))
-
-
-def txtar(path: Path) -> dict[str, bytes]:
-    """Files of a txtar bundle ("-- name --" lines separate them)."""
-    parts = re.split(rb"^-- (.+?) --\n", path.read_bytes(), flags=re.M)
-    return {name.decode(): body for name, body in zip(parts[1::2], parts[2::2], strict=True)}
-
-
-def expected(shared: Path, fixture: str) -> list[dict]:
-    index = (shared / FIX / "expected" / "INDEX.tsv").read_text().splitlines()
-    for line in index[1:]:
-        cols = line.split("\t")
-        if cols[1] == fixture:
-            return json.loads((shared / FIX / "expected" / cols[0]).read_text())["packages"]
-    raise AssertionError(f"{fixture} not in INDEX.tsv")
 
 
 def _evr(epoch: object, version: str, release: str) -> str:
@@ -130,7 +108,7 @@ def test_source_with_version_and_epochs(shared_data: Path) -> None:
 
 def test_corrupt_status_d_is_unknown(shared_data: Path) -> None:
     data = (shared_data / FIX / f"{SYFT_DEB}/var/lib/dpkg/status.d/corrupt").read_bytes()
-    art = DpkgAnalyzer().analyze(_file("/var/lib/dpkg/status.d/corrupt", data))
+    art = DpkgAnalyzer().analyze(file_input("/var/lib/dpkg/status.d/corrupt", data))
     assert art is not None and art.unknown and not art.packages
 
 
@@ -141,11 +119,11 @@ def test_distroless_md5sums_are_owned_files(shared_data: Path) -> None:
     assert a.wants("/var/lib/dpkg/status.d/libsqlite3-0.md5sums", 100, 0o644)
     assert not a.wants("/var/lib/dpkg/status.d/libsqlite3-0.preinst", 100, 0o644)
     pkg_art = a.analyze(
-        _file("/var/lib/dpkg/status.d/libsqlite3-0", (base / "libsqlite3-0").read_bytes())
+        file_input("/var/lib/dpkg/status.d/libsqlite3-0", (base / "libsqlite3-0").read_bytes())
     )
     assert pkg_art is not None and [p.name for p in pkg_art.packages] == ["libsqlite3-0"]
     raw = (base / "libsqlite3-0.md5sums").read_bytes()
-    art = a.analyze(_file("/var/lib/dpkg/status.d/libsqlite3-0.md5sums", raw))
+    art = a.analyze(file_input("/var/lib/dpkg/status.d/libsqlite3-0.md5sums", raw))
     assert art is not None and art.unknown is None and not art.packages
     (owned,) = art.owned
     assert owned.package == "libsqlite3-0"
@@ -214,7 +192,7 @@ def test_host_list_files_match_dpkg_listfiles() -> None:
     need(lists, "info/*.list files")
     for lst in lists:
         name = package_from_filename(str(lst), ".list")
-        art = DpkgAnalyzer().analyze(_file(f"/var/lib/dpkg/info/{lst.name}", lst.read_bytes()))
+        art = DpkgAnalyzer().analyze(file_input(f"/var/lib/dpkg/info/{lst.name}", lst.read_bytes()))
         assert art is not None and art.unknown is None
         (owned,) = art.owned
         assert owned.package == name
@@ -239,7 +217,7 @@ def test_host_list_files_match_dpkg_listfiles() -> None:
 )
 def test_garbage_is_unknown(data: bytes) -> None:
     for path in ("/var/lib/dpkg/status", "/var/lib/dpkg/status.d/x"):
-        art = DpkgAnalyzer().analyze(_file(path, data))
+        art = DpkgAnalyzer().analyze(file_input(path, data))
         assert art is not None and art.unknown and not art.packages
 
 

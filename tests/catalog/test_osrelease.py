@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from hullcheck.catalog.interface import FileInput
 from hullcheck.catalog.osrelease import (
     DISTRO_FILE_PRIORITY,
     OsReleaseAnalyzer,
@@ -17,6 +15,7 @@ from hullcheck.catalog.osrelease import (
     parse_os_release,
     parse_release_file,
 )
+from tests.catalog._osdb_helpers import file_input
 
 # Real os-release files as the distros ship them (the fields that matter, verbatim).
 OS_RELEASES = {
@@ -97,10 +96,6 @@ EXPECTED = {
 }
 
 
-def _file(path: str, data: bytes) -> FileInput:
-    return FileInput(path=path, size=len(data), mode=0o644, opener=lambda: io.BytesIO(data))
-
-
 @pytest.mark.parametrize("name", sorted(OS_RELEASES))
 def test_ecosystem_from_os_release(name: str) -> None:
     d = distro_from_fields(parse_os_release(OS_RELEASES[name].encode()))
@@ -161,7 +156,7 @@ def test_real_fixture_os_release(shared_data: Path) -> None:
         shared_data
         / "package-db-fixtures/syft/syft/pkg/cataloger/debian/testdata/image-dpkg/etc/os-release"
     )
-    art = OsReleaseAnalyzer().analyze(_file("/etc/os-release", path.read_bytes()))
+    art = OsReleaseAnalyzer().analyze(file_input("/etc/os-release", path.read_bytes()))
     assert art is not None and art.unknown is None and art.distro is not None
     raw = parse_os_release(path.read_bytes())
     assert art.distro.id == raw["ID"] == "debian"
@@ -232,7 +227,7 @@ def test_wants() -> None:
 )
 def test_garbage_is_unknown_not_an_exception(data: bytes) -> None:
     for path in ("/etc/os-release", "/etc/redhat-release", "/etc/alpine-release"):
-        art = OsReleaseAnalyzer().analyze(_file(path, data))
+        art = OsReleaseAnalyzer().analyze(file_input(path, data))
         assert art is not None
         assert art.distro is None
         assert art.unknown
