@@ -57,6 +57,8 @@ def package_from_header(h: RpmHeader, path: str) -> Package:
         "upstream": h.source_rpm,
     }
     metadata: dict[str, object] = {"release": h.release}
+    if h.source_rpm:
+        metadata["source_rpm"] = h.source_rpm
     if h.epoch is not None:
         metadata["epoch"] = h.epoch
     if h.vendor:

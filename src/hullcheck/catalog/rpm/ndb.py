@@ -49,7 +49,8 @@ def iter_ndb_blobs(data: bytes, errors: list[str] | None = None) -> Iterator[byt
     for slot in range(SLOT_START, nslots):
         smagic, pkgidx, blkoff, blkcnt = struct.unpack_from("<IIII", data, slot * SLOT_SIZE)
         if smagic != SLOT_MAGIC:
-            raise NdbError(f"slot {slot}: bad magic")
+            errs.append(f"slot {slot}: bad magic")
+            continue
         if blkoff == 0:
             continue  # free slot
         if pkgidx == 0 or blkoff < min_blkoff:
