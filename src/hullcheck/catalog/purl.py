@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
-from packageurl import PackageURL, normalize
+from packageurl import PackageURL
 
 from hullcheck.model import Distro, Package, PackageType
 
@@ -53,39 +53,24 @@ def build_purl(
     if fast is not None:
         return fast
     try:
-        # One normalize(encode=True) pass; PackageURL(...).to_string() normalizes twice, which
-        # made purls the largest cost of parsing a dpkg status file.
-        t, ns, n, v, q, sp = normalize(
-            type_,
-            namespace or None,
-            name,
-            version or None,
-            quals or None,
-            subpath or None,
-            encode=True,
-        )
-    except ValueError:
-        # packageurl-python rejects some input (e.g. an empty type); a package without a purl
-        # is still worth reporting.
+        return PackageURL(
+            type=type_,
+            namespace=namespace or None,
+            name=name,
+            version=version or None,
+            qualifiers=quals or None,
+            subpath=subpath or None,
+        ).to_string()
+    except (ValueError, TypeError):
+        # packageurl-python rejects some input (an empty name after normalisation, a bad
+        # qualifier key); a package without a purl is still worth reporting.
         return ""
-    if not t or not n:
-        return ""
-    parts = ["pkg:", str(t), "/"]
-    if ns:
-        parts += [str(ns), "/"]
-    parts.append(str(n))
-    if v:
-        parts += ["@", str(v)]
-    if q:
-        parts += ["?", q if isinstance(q, str) else "&".join(f"{k}={x}" for k, x in q.items())]
-    if sp:
-        parts += ["#", str(sp)]
-    return "".join(parts)
 
 
 # Characters packageurl's percent-encoding leaves alone, plus "+" (always "%2B"). OS package
 # names and versions almost always fit, and formatting them directly is ~5x cheaper than the
-# library's generic normalisation; tests check both paths give the same string.
+# library's generic normalisation (which dominated parsing a dpkg status file); tests check
+# both paths give the same string.
 _PLAIN = re.compile(r"[A-Za-z0-9._~:+\-]+\Z")
 _PLAIN_KEY = re.compile(r"[a-z0-9._\-]+\Z")
 _LOWER_NAME_TYPES = frozenset({"apk"})
@@ -103,10 +88,10 @@ def _fast_os_purl(
     for k, v in quals.items():
         if not _PLAIN_KEY.match(k) or not _PLAIN.match(v):
             return None
-    if type_ in _LOWER_NAME_TYPES:
+    name, namespace = name.replace("+", "%2B"), namespace.replace("+", "%2B")
+    if type_ in _LOWER_NAME_TYPES:  # packageurl lower-cases after encoding ("%2b")
         name, namespace = name.lower(), namespace.lower()
     out = f"pkg:{type_}/{namespace}/{name}" if namespace else f"pkg:{type_}/{name}"
-    out = out.replace("+", "%2B")
     if version:
         out += "@" + version.replace("+", "%2B")
     if quals:
