@@ -113,7 +113,8 @@ def test_wants() -> None:
     a = ApkAnalyzer()
     assert a.wants("/lib/apk/db/installed", 10, 0o644)
     assert not a.wants("/lib/apk/db/installed.old", 10, 0o644)
-    assert not a.wants("/usr/lib/apk/db/installed", 10, 0o644)
+    assert a.wants("/usr/lib/apk/db/installed", 10, 0o644)
+    assert not a.wants("/lib/apk/db/installed/x", 10, 0o644)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from hullcheck.model import Location, Package, PackageType
 
 ANALYZER_ID = "apk-db"
 INSTALLED_PATH = "/lib/apk/db/installed"
+# usr-merged images may carry the database under /usr/lib (with /lib a symlink to usr/lib)
+INSTALLED_PATHS = frozenset({INSTALLED_PATH, "/usr/lib/apk/db/installed"})
 
 MAX_BYTES = 256 * 1024**2
 MAX_RECORDS = 200_000
@@ -143,7 +145,7 @@ class ApkAnalyzer:
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:
-        return path == INSTALLED_PATH
+        return path in INSTALLED_PATHS
 
     def analyze(self, f: FileInput) -> Artifact | None:
         try:

@@ -101,15 +101,16 @@ class RpmHeader:
 
 def _strings(data: bytes, offset: int, count: int) -> list[str]:
     """``count`` NUL-terminated strings starting at ``offset``."""
-    out: list[str] = []
-    pos = offset
-    for _ in range(count):
-        end = data.find(b"\x00", pos)
+    if count == 1:
+        end = data.find(b"\x00", offset)
         if end < 0:
             raise HeaderError("unterminated string")
-        out.append(data[pos : min(end, pos + MAX_STRING)].decode("utf-8", errors="replace"))
-        pos = end + 1
-    return out
+        return [data[offset : min(end, offset + MAX_STRING)].decode("utf-8", errors="replace")]
+    parts = data[offset:].split(b"\x00", count)
+    if len(parts) <= count:  # fewer than count terminators
+        raise HeaderError("unterminated string array")
+    del parts[count]
+    return [p[:MAX_STRING].decode("utf-8", errors="replace") for p in parts]
 
 
 def parse_header(blob: bytes) -> dict[int, object]:
