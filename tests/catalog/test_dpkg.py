@@ -262,6 +262,12 @@ def test_states(shared_data: Path) -> None:
     assert got == {f"p{i}" for i, (s, ok) in enumerate(states.items()) if ok}
 
 
+def test_blank_separator_lines_with_spaces() -> None:
+    data = b"Package: a\nStatus: install ok installed\nVersion: 1\n \t\nPackage: b\nVersion: 2\n"
+    got = [p.name for p in parse_dpkg_status(data, "/var/lib/dpkg/status.d/a")]
+    assert got == ["a", "b"]
+
+
 def test_crlf_and_case_insensitive_fields() -> None:
     data = b"package: a\r\nstatus: install ok installed\r\nversion: 1.0\r\narchitecture: amd64\r\n"
     (p,) = parse_dpkg_status(data, "/var/lib/dpkg/status")

@@ -375,3 +375,48 @@ def test_matches_rpm_qa(shared_data: Path, tmp_path: Path, fixture: str, name: s
     files = sorted(f"{o.package}\t{f}" for o in owned for f in o.files)
     assert files == sorted(_rpm_query(tmp_path, "[%{=NAME}\\t%{FILENAMES}\\n]"))
     assert len(files) > len(pkgs)
+
+
+def test_bdb_items_sharing_one_chain_are_bounded(shared_data: Path) -> None:
+    """Many items pointing at one long overflow chain: linear work, then a clear error."""
+    data = bytearray(_read(shared_data, LIBUUID))
+    pagesize = struct.unpack_from("<I", data, 20)[0]
+    ((pg, off, first),) = _bdb_offpage_items(bytes(data))
+    tlen = struct.unpack_from("<I", data, pg * pagesize + off + 8)[0]
+    # append 400 hash pages, each with 100 key/value pairs whose values all use that chain
+    extra = bytearray()
+    last = len(data) // pagesize - 1
+    for i in range(400):
+        page = bytearray(pagesize)
+        struct.pack_into("<I", page, 8, last + 1 + i)
+        page[25] = 13
+        n = 200
+        struct.pack_into("<H", page, 20, n)
+        for j in range(0, n, 2):
+            key_off = pagesize - 16 * (j + 1)
+            val_off = key_off - 12
+            page[key_off] = 1
+            page[val_off] = 3
+            struct.pack_into("<II", page, val_off + 4, first, tlen)
+            struct.pack_into("<HH", page, 26 + 2 * j, key_off, val_off)
+        extra += page
+    struct.pack_into("<I", data, 32, last + 400)
+    big = bytes(data + extra)
+    t0 = time.perf_counter()
+    art = RpmAnalyzer().analyze(file_input("/var/lib/rpm/Packages", big))
+    assert time.perf_counter() - t0 < 10
+    assert art is not None and art.unknown and "twice the file size" in art.unknown
+
+
+def test_ndb_slots_sharing_one_blob_are_bounded(shared_data: Path) -> None:
+    data = bytearray(_read(shared_data, SLE15))
+    # the largest blob, shared by every used slot
+    slots = [struct.unpack_from("<IIII", data, i * 16) for i in range(2, 256)]
+    used = [(i + 2, s) for i, s in enumerate(slots) if s[2]]
+    _, (_, idx, blkoff, blkcnt) = max(used, key=lambda x: x[1][3])
+    for i in range(2, 256):
+        struct.pack_into(
+            "<IIII", data, i * 16, int.from_bytes(b"Slot", "little"), idx, blkoff, blkcnt
+        )
+    with pytest.raises(NdbError, match="file size"):
+        list(iter_ndb_blobs(bytes(data)))

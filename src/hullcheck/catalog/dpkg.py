@@ -64,7 +64,7 @@ class ControlError(ValueError):
 
 
 # The fields parse_dpkg_status needs are single-line, so each paragraph is searched for them
-# with str.find (C speed) instead of being parsed line by line: most of a status file is
+# with bytes.find (C speed) instead of being parsed line by line: most of a status file is
 # Description continuation lines nobody needs. dpkg writes field names in canonical case; a
 # paragraph that does not have "Package:" in that case goes through the case-insensitive regex.
 _FIELDS = (
@@ -148,10 +148,16 @@ def _package(para: dict[str, str], path: str) -> Package | None:
     )
 
 
+_BLANKISH_LINE = re.compile(rb"\n[ \t]+(?=\n)")
+
+
 def _normalize_newlines(data: bytes) -> bytes:
     if b"\x00" in data[:65536]:
         raise ControlError("binary content")
-    return data.replace(b"\r\n", b"\n") if b"\r" in data else data
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    # deb822 lets a line of only blanks separate paragraphs (it cannot be a continuation)
+    return _BLANKISH_LINE.sub(b"\n", data)
 
 
 def _decode(data: bytes) -> str:

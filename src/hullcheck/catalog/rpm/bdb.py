@@ -35,6 +35,10 @@ class BdbError(ValueError):
     """Not a Berkeley DB hash file, or one that is damaged beyond reading."""
 
 
+class _BudgetExceeded(BdbError):
+    """Fatal for the whole file, unlike a damaged record."""
+
+
 class _Db:
     def __init__(self, data: bytes) -> None:
         if len(data) < 512:
@@ -58,6 +62,10 @@ class _Db:
         (last_pgno,) = struct.unpack_from(self.e + "I", data, 32)
         self.data = data
         self.pagesize = pagesize
+        # Every value is copied out of pages of this file; items that share one overflow chain
+        # would make the work quadratic, so all values together may not exceed about twice
+        # the file.
+        self.budget = 2 * len(data) + 16 * 1024**2
         # trust the file's real size over the header's claim
         self.last = min(last_pgno, len(data) // pagesize - 1)
 
@@ -86,6 +94,9 @@ class _Db:
             if used == 0 or used > self.pagesize - PAGE_HEADER:
                 raise BdbError(f"overflow page {pgno} claims {used} bytes")
             out += page[PAGE_HEADER : PAGE_HEADER + used]
+            self.budget -= used
+            if self.budget < 0:
+                raise _BudgetExceeded("values add up to more than twice the file size")
             pgno = next_pgno
         return bytes(out[:tlen])
 
@@ -112,6 +123,8 @@ class _Db:
                     ov_pgno, tlen = struct.unpack_from(self.e + "II", page, off + 4)
                     try:
                         value = self.overflow(ov_pgno, tlen)
+                    except _BudgetExceeded:
+                        raise
                     except BdbError as e:  # one damaged record; the others may be fine
                         errors.append(str(e))
                         continue

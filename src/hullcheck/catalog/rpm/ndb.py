@@ -45,6 +45,9 @@ def iter_ndb_blobs(data: bytes, errors: list[str] | None = None) -> Iterator[byt
     if slot_pages == 0 or slot_pages * PAGE_SIZE > len(data):
         raise NdbError(f"bad slot page count {slot_pages}")
     min_blkoff = slot_pages * (PAGE_SIZE // BLK_SIZE)
+    # slots pointing at the same blob would make the work quadratic: all blobs together may
+    # not exceed the file's size
+    budget = len(data)
     nslots = slot_pages * (PAGE_SIZE // SLOT_SIZE)
     for slot in range(SLOT_START, nslots):
         smagic, pkgidx, blkoff, blkcnt = struct.unpack_from("<IIII", data, slot * SLOT_SIZE)
@@ -67,4 +70,7 @@ def iter_ndb_blobs(data: bytes, errors: list[str] | None = None) -> Iterator[byt
         if blen > MAX_BLOB or BLOB_HEAD + blen + BLOB_TAIL > blkcnt * BLK_SIZE:
             errs.append(f"slot {slot}: blob length {blen} exceeds its blocks")
             continue
+        budget -= blen
+        if budget < 0:
+            raise NdbError("blobs add up to more than the file size (slots share blobs)")
         yield data[start + BLOB_HEAD : start + BLOB_HEAD + blen]
