@@ -271,10 +271,27 @@ def test_bdb_meta_checks(shared_data: Path) -> None:
         bad[pos : pos + len(value)] = value
         with pytest.raises(BdbError):
             list(iter_bdb_values(bytes(bad)))
-    # a last_pgno far past the end of the file is clamped to the file
+    # a last_pgno far past the end of the file is clamped to the file, and reported
     big = bytearray(data)
     struct.pack_into("<I", big, 32, 0xFFFFFFFF)
-    assert len(list(iter_bdb_values(bytes(big)))) == 1
+    errors: list[str] = []
+    assert len(list(iter_bdb_values(bytes(big), errors))) == 1
+    assert errors and "truncated" in errors[0]
+
+
+def test_bdb_truncation_and_lost_pages_are_reported(shared_data: Path) -> None:
+    data = _read(shared_data, LIBUUID)
+    art = RpmAnalyzer().analyze(file_input("/var/lib/rpm/Packages", data[: len(data) // 8]))
+    assert art is not None and not art.packages and art.unknown and "truncated" in art.unknown
+    # a hash page whose type byte is damaged loses its records: the metadata's key count
+    # (nelem) says so
+    pagesize = struct.unpack_from("<I", data, 20)[0]
+    ((pg, _, _),) = _bdb_offpage_items(data)
+    bad = bytearray(data)
+    bad[pg * pagesize + 25] = 0
+    errors: list[str] = []
+    assert list(iter_bdb_values(bytes(bad), errors)) == []
+    assert errors and "records not found" in errors[-1]
 
 
 def test_ndb_damaged_slot_skips_one_package(shared_data: Path) -> None:

@@ -35,7 +35,7 @@ def _records(text: str) -> Iterator[list[tuple[str, str]]]:
     malformed = 0
     good = 0
     for line in text.split("\n"):
-        if not line.strip():
+        if not line.strip(" \t\r"):
             if record:
                 yield record
                 record = []
@@ -135,7 +135,7 @@ def parse_apk_installed(
         )
         if files:
             owned.append(OwnedFiles(name, tuple(files)))
-    if not saw_name and text.strip():
+    if not saw_name and data.strip():
         raise ApkDbError("no package record (P:) found")
     return packages, owned
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 from hullcheck.catalog.interface import Artifact, FileInput, OwnedFiles
@@ -116,7 +117,7 @@ class RpmAnalyzer:
             if f.size > MAX_BYTES:
                 raise RpmDbError(f"larger than {MAX_BYTES} bytes")
             packages, owned, errors = parse_rpmdb(f.read(), f.path)
-        except (RpmDbError, *_DB_ERRORS, OSError, MemoryError) as e:
+        except (RpmDbError, *_DB_ERRORS, struct.error, OSError, MemoryError) as e:
             return Artifact(analyzer=self.id, path=f.path, unknown=f"not an rpm database: {e}")
         unknown = None
         if errors:

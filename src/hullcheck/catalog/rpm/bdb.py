@@ -60,6 +60,8 @@ class _Db:
         if encrypt_alg or metaflags & DBMETA_CHKSUM:
             raise BdbError("encrypted or checksummed databases are not supported")
         (last_pgno,) = struct.unpack_from(self.e + "I", data, 32)
+        (self.nelem,) = struct.unpack_from(self.e + "I", data, 88)  # keys in the table
+        self.claimed_last = last_pgno
         self.data = data
         self.pagesize = pagesize
         # Every value is copied out of pages of this file; items that share one overflow chain
@@ -102,7 +104,12 @@ class _Db:
 
     def values(self, errors: list[str]) -> Iterator[bytes]:
         count = 0
+        pairs = 0
         ps = self.pagesize
+        if self.claimed_last > self.last:
+            errors.append(
+                f"file truncated: {self.claimed_last + 1} pages claimed, {self.last + 1} present"
+            )
         for pgno in range(1, self.last + 1):
             page = self.page(pgno)
             if page[25] not in (P_HASH, P_HASH_UNSORTED):
@@ -112,6 +119,7 @@ class _Db:
                 raise BdbError(f"hash page {pgno} claims {entries} entries")
             offsets = struct.unpack_from(f"{self.e}{entries}H", page, PAGE_HEADER)
             # items alternate key, value; values are at odd indexes
+            pairs += entries // 2
             for i in range(1, entries, 2):
                 off = offsets[i]
                 if off >= ps:
@@ -142,6 +150,9 @@ class _Db:
                 if count > MAX_VALUES:
                     raise BdbError(f"more than {MAX_VALUES} values")
                 yield value
+        if pairs < self.nelem:
+            # the metadata counts every key: fewer found means damaged or lost pages
+            errors.append(f"{self.nelem - pairs} of {self.nelem} records not found")
 
 
 def iter_bdb_values(data: bytes, errors: list[str] | None = None) -> Iterator[bytes]:
