@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from hullcheck.catalog.osrelease import (
     parse_release_file,
 )
 from tests.catalog._osdb_helpers import file_input
+from tests.conftest import need
 
 # Real os-release files as the distros ship them (the fields that matter, verbatim).
 OS_RELEASES = {
@@ -240,3 +244,48 @@ def test_hostile_release_line_is_fast() -> None:
     t0 = time.perf_counter()
     parse_release_file("/etc/redhat-release", line)
     assert time.perf_counter() - t0 < 0.5
+
+
+def _sourced_by_sh(path: Path, keys: list[str]) -> dict[str, str]:
+    """What a POSIX shell reads from an os-release file (the format is defined as sh-sourceable)."""
+    script = (
+        ". "
+        + shlex.quote(str(path))
+        + "; "
+        + " ".join(f'printf "%s\\0" "${{{k}-}}";' for k in keys)
+    )
+    out = subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout
+    return dict(zip(keys, out.decode().split("\0")[: len(keys)], strict=True))
+
+
+def test_parser_agrees_with_sh(tmp_path: Path) -> None:
+    need(shutil.which("sh"), "a POSIX shell")
+    content = (
+        "# comment\n"
+        'NAME="Some \\"Quoted\\" Linux"\n'
+        "ID=some\n"
+        "VERSION_ID='1.2'\n"
+        'PRETTY_NAME="Dollar \\$HOME and backslash \\\\ kept"\n'
+        'VERSION_CODENAME="code"\n'
+        'VARIANT="a\\nb \\x"\n'
+        "\n"
+    )
+    f = tmp_path / "os-release"
+    f.write_text(content)
+    ours = parse_os_release(content.encode())
+    keys = sorted(ours)
+    assert keys == ["ID", "NAME", "PRETTY_NAME", "VARIANT", "VERSION_CODENAME", "VERSION_ID"]
+    assert ours == _sourced_by_sh(f, keys)
+
+
+@pytest.mark.parametrize("path", ["/etc/os-release", "/usr/lib/os-release"])
+def test_host_os_release_agrees_with_sh(path: str) -> None:
+    p = Path(path)
+    need(p.is_file() and shutil.which("sh"), f"{path} on this host")
+    ours = parse_os_release(p.read_bytes())
+    assert ours["ID"]
+    assert ours == _sourced_by_sh(p, sorted(ours))
+    d = distro_from_fields(ours)
+    assert d is not None and d.id == ours["ID"]
+    if ours["ID"] in ("debian", "ubuntu", "alpine"):
+        assert d.ecosystem.startswith(("Debian", "Ubuntu", "Alpine"))

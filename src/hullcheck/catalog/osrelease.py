@@ -33,7 +33,7 @@ _MAX_VALUE = 512
 
 _KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ID_RE = re.compile(r"^[a-z0-9._-]{1,64}$")
-_ESCAPE_RE = re.compile(r"\\(.)")
+_ESCAPE_RE = re.compile(r"\\([$`\"\\\\])")  # what a backslash escapes in sh double quotes
 
 
 def parse_os_release(data: bytes) -> dict[str, str]:
