@@ -437,3 +437,80 @@ def test_ndb_slots_sharing_one_blob_are_bounded(shared_data: Path) -> None:
         )
     with pytest.raises(NdbError, match="file size"):
         list(iter_ndb_blobs(bytes(data)))
+
+
+_SPEC = """\
+Name: hc-demo
+Epoch: 3
+Version: 1.2.3
+Release: 4.test
+Summary: hullcheck test package
+License: MIT AND (BSD-2-Clause OR Apache-2.0)
+BuildArch: noarch
+%description
+test
+%package libs
+Summary: a subpackage: its source RPM is hc-demo's
+License: Zlib
+%description libs
+test
+%install
+mkdir -p %{buildroot}/usr/share/hc-demo %{buildroot}/etc %{buildroot}/usr/lib/hc
+echo a > %{buildroot}/usr/share/hc-demo/a.txt
+echo b > %{buildroot}/etc/hc-demo.conf
+echo c > %{buildroot}/usr/lib/hc/libhc.so
+%files
+/usr/share/hc-demo
+/etc/hc-demo.conf
+%files libs
+/usr/lib/hc/libhc.so
+"""
+
+
+def test_database_written_by_rpm(tmp_path: Path) -> None:
+    """rpm builds two packages and records them, plus an imported signing key, in a fresh
+    SQLite database; we read back exactly what ``rpm -qa`` reads, minus the gpg-pubkey."""
+    need(shutil.which("rpmbuild") and shutil.which("rpm"), "rpm and rpmbuild (apt package 'rpm')")
+    keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+    need(shutil.which("gpg") and keyring.is_file(), "gpg and debian-archive-keyring")
+    top, db = tmp_path / "build", tmp_path / "db"
+    (top / "SPECS").mkdir(parents=True)
+    db.mkdir()
+    spec = top / "SPECS" / "hc-demo.spec"
+    spec.write_text(_SPEC)
+
+    def run(*args: str) -> bytes:
+        return subprocess.run(args, capture_output=True, check=True).stdout
+
+    run("rpmbuild", "--define", f"_topdir {top}", "-bb", str(spec))
+    rpms = sorted(str(p) for p in (top / "RPMS").rglob("*.rpm"))
+    assert len(rpms) == 2
+    run("rpm", "--dbpath", str(db), "--initdb")
+    run("rpm", "--dbpath", str(db), "-i", "--justdb", "--nodeps", "--noscripts", *rpms)
+    key = run("gpg", "--no-default-keyring", "--keyring", str(keyring), "--export", "--armor")
+    (tmp_path / "key.asc").write_bytes(key)
+    run("rpm", "--dbpath", str(db), "--import", str(tmp_path / "key.asc"))
+    names = [line.split("\t")[0] for line in _rpm_query(db, _QF)]
+    assert "gpg-pubkey" in names and len(names) >= 3
+
+    pkgs, owned, errors = parse_rpmdb(
+        (db / "rpmdb.sqlite").read_bytes(), "/var/lib/rpm/rpmdb.sqlite"
+    )
+    assert errors == []
+    ours = sorted(
+        f"{p.name}\t{p.version}\t{p.arch}\t{p.metadata['source_rpm']}\t{p.licenses[0]}"
+        for p in pkgs
+    )
+    assert ours == sorted(line for line in _rpm_query(db, _QF) if not line.startswith("gpg-pubkey"))
+    by = {p.name: p for p in pkgs}
+    assert by["hc-demo"].version == "3:1.2.3-4.test"
+    libs = by["hc-demo-libs"]
+    assert (libs.source_name, libs.source_version) == ("hc-demo", "3:1.2.3-4.test")
+    assert libs.purl == (
+        "pkg:rpm/hc-demo-libs@1.2.3-4.test?arch=noarch&epoch=3&upstream=hc-demo-1.2.3-4.test.src.rpm"
+    )
+    files = {o.package: set(o.files) for o in owned}
+    assert files == {
+        "hc-demo": {"/etc/hc-demo.conf", "/usr/share/hc-demo", "/usr/share/hc-demo/a.txt"},
+        "hc-demo-libs": {"/usr/lib/hc/libhc.so"},
+    }
