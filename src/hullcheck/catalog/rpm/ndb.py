@@ -22,6 +22,7 @@ BLOB_HEAD = 16
 BLOB_TAIL = 12
 SLOT_START = 2  # the header takes the first two slots
 MAX_BLOB = 256 * 1024**2
+MAX_SLOT_PAGES = 2048  # 524,288 slots; real databases use a handful of pages
 
 
 class NdbError(ValueError):
@@ -42,7 +43,7 @@ def iter_ndb_blobs(data: bytes, errors: list[str] | None = None) -> Iterator[byt
         raise NdbError("no NDB magic")
     if version != 0:
         raise NdbError(f"unsupported NDB version {version}")
-    if slot_pages == 0 or slot_pages * PAGE_SIZE > len(data):
+    if slot_pages == 0 or slot_pages > MAX_SLOT_PAGES or slot_pages * PAGE_SIZE > len(data):
         raise NdbError(f"bad slot page count {slot_pages}")
     min_blkoff = slot_pages * (PAGE_SIZE // BLK_SIZE)
     # slots pointing at the same blob would make the work quadratic: all blobs together may
