@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from hullcheck.catalog.apk import ApkAnalyzer
+from hullcheck.catalog.dpkg import DpkgAnalyzer
 from hullcheck.catalog.interface import Analyzer
+from hullcheck.catalog.osrelease import OsReleaseAnalyzer
+from hullcheck.catalog.rpm.analyzer import RpmAnalyzer
 
 
 def default_analyzers() -> tuple[Analyzer, ...]:
     """Every built-in analyzer, in a fixed order."""
-    return ()
+    return (
+        OsReleaseAnalyzer(),
+        DpkgAnalyzer(),
+        ApkAnalyzer(),
+        RpmAnalyzer(),
+    )

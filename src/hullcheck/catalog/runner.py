@@ -17,23 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hullcheck.catalog.interface import Artifact
+from hullcheck.catalog.osrelease import best_distro
+from hullcheck.catalog.purl import with_distro
 from hullcheck.image.filesystem import SquashedView
 from hullcheck.image.walk import LayerScan
 from hullcheck.model import Distro, ImageMetadata, Location, Package, PackageType, Unknown
 
 OS_TYPES = frozenset({PackageType.DEB, PackageType.APK, PackageType.RPM})
-
-# Where the distro is read from, best first (os-release(5): /etc overrides /usr/lib).
-DISTRO_SOURCES = (
-    "/etc/os-release",
-    "/usr/lib/os-release",
-    "/etc/alpine-release",
-    "/etc/redhat-release",
-    "/etc/centos-release",
-    "/etc/system-release",
-    "/etc/debian_version",
-)
-
 
 @dataclass(frozen=True)
 class Catalog:
@@ -42,20 +32,9 @@ class Catalog:
     unknowns: tuple[Unknown, ...]
 
 
-def _distro_rank(path: str) -> int:
-    try:
-        return DISTRO_SOURCES.index(path)
-    except ValueError:
-        return len(DISTRO_SOURCES)
-
-
 def _fill_distro(pkg: Package, distro: Distro | None) -> Package:
     if distro is None or pkg.type not in OS_TYPES:
         return pkg
-    try:
-        from hullcheck.catalog.purl import with_distro
-    except ImportError:  # pragma: no cover - until the OS catalogers land
-        return dataclasses.replace(pkg, ecosystem=pkg.ecosystem or distro.ecosystem)
     return with_distro(pkg, distro)
 
 
@@ -73,11 +52,7 @@ def build_catalog(scans: Sequence[LayerScan], metadata: ImageMetadata | None = N
             if view.layer_of(art.path) == scan.index or scan.diff_id is None:
                 visible.append((scan.index, art))
 
-    distro: Distro | None = None
-    best = len(DISTRO_SOURCES) + 1
-    for _layer, art in visible:
-        if art.distro is not None and _distro_rank(art.path) < best:
-            distro, best = art.distro, _distro_rank(art.path)
+    distro = best_distro({art.path: art.distro for _layer, art in visible if art.distro is not None})
 
     owned: set[str] = set()
     for _layer, art in visible:
