@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import yaml
 from packageurl import PackageURL
 
 from hullcheck.catalog.interface import Artifact, FileInput
@@ -135,3 +136,59 @@ def parent_name(path: str) -> str:
     """The name of the directory holding ``path`` ("" at the root)."""
     parts = path.rsplit("/", 2)
     return parts[-2] if len(parts) >= 2 else ""
+
+
+# -- YAML -----------------------------------------------------------------------------------------
+
+MAX_YAML_DEPTH = 64
+_AWAIT_KEY = object()
+
+
+def load_yaml_documents(data: bytes, max_depth: int = MAX_YAML_DEPTH) -> list[Any]:
+    """All documents of a YAML stream as plain dicts, lists and *strings* (no type resolution).
+
+    Built from libyaml's event stream by hand instead of ``yaml.safe_load``: PyYAML's composer
+    recurses per nesting level (the C loader segfaults on a few hundred thousand ``[``), and
+    aliases let a small file expand into an exponential tree. Here nesting is bounded before the
+    parser goes deeper, aliases are refused (lock files never use them), and every scalar stays
+    a string, which is what lock-file fields are anyway.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    docs: list[Any] = []
+    stack: list[list[Any]] = []  # [container, pending key or _AWAIT_KEY for mappings]
+
+    def put(value: Any) -> None:
+        if not stack:
+            docs.append(value)
+            return
+        top = stack[-1]
+        container = top[0]
+        if isinstance(container, list):
+            container.append(value)
+        elif top[1] is _AWAIT_KEY:
+            if not isinstance(value, str):
+                raise ParseError("YAML mapping with a non-scalar key")
+            top[1] = value
+        else:
+            container[top[1]] = value
+            top[1] = _AWAIT_KEY
+
+    try:
+        for event in yaml.parse(decode_text(data), Loader=loader):
+            if isinstance(event, yaml.ScalarEvent):
+                put(event.value)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if len(stack) >= max_depth:
+                    raise ParseError("YAML nested too deep")
+                new: dict[str, Any] | list[Any] = (
+                    {} if isinstance(event, yaml.MappingStartEvent) else []
+                )
+                put(new)
+                stack.append([new, _AWAIT_KEY])
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                stack.pop()
+            elif isinstance(event, yaml.AliasEvent):
+                raise ParseError("YAML aliases are not allowed here")
+    except yaml.YAMLError as e:
+        raise ParseError(f"invalid YAML: {e}"[:200]) from e
+    return docs
