@@ -68,15 +68,17 @@ def _from_packages(packages: dict[str, Any], out: Collector) -> None:
 
 def _from_dependencies_v1(deps: dict[str, Any], out: Collector) -> None:
     # Iterative walk: a hostile file cannot blow the stack, and depth is bounded.
-    stack: list[tuple[dict[str, Any], int]] = [(deps, 0)]
+    # A copy nested under a dev-only package is only reachable through it: dev as well.
+    stack: list[tuple[dict[str, Any], int, bool]] = [(deps, 0, False)]
     while stack:
-        level, depth = stack.pop()
+        level, depth, parent_dev = stack.pop()
         if depth > MAX_V1_DEPTH:
             raise ParseError("dependencies nested too deep")
         for name, entry in level.items():
             if not isinstance(entry, dict):
                 continue
             version = clean(entry.get("version"))
+            dev = parent_dev or entry.get("dev") is True
             real_name = name
             alias = _split_alias(version)
             if alias:
@@ -90,12 +92,12 @@ def _from_dependencies_v1(deps: dict[str, Any], out: Collector) -> None:
                 out.add(
                     real_name,
                     version,
-                    dev=entry.get("dev") is True,
+                    dev=dev,
                     optional=entry.get("optional") is True,
                 )
             children = entry.get("dependencies")
             if isinstance(children, dict):
-                stack.append((children, depth + 1))
+                stack.append((children, depth + 1, dev))
 
 
 def parse_package_lock(data: bytes, path: str, found_by: str = "npm-lock") -> list[Package]:

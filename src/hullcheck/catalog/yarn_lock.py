@@ -24,6 +24,7 @@ from hullcheck.model import Package
 
 # Local code, not a published package: the workspace itself, folders, tarballs on disk.
 _LOCAL_PROTOCOLS = ("workspace:", "portal:", "link:", "file:", "exec:")
+_REGISTRY_URL = re.compile(r"^https?://registry\.(?:yarnpkg\.com|npmjs\.org)/(.+?)/-/([^/#]+)")
 _FIELD = re.compile(r'^  ("(?:[^"\\]|\\.)*"|[^\s:"]+):?(?:\s+(.*))?$')
 
 
@@ -42,6 +43,15 @@ def split_descriptor(desc: str) -> tuple[str, str]:
     return desc[:at], desc[at + 1 :]
 
 
+def _registry_name(resolved: str) -> str:
+    """The package a v1 entry was fetched as, from a public-registry tarball URL
+    (``https://registry.yarnpkg.com/@s/n/-/n-1.0.0.tgz#sha``); "" for anything else."""
+    m = _REGISTRY_URL.match(resolved)
+    if not m or not m.group(2).startswith(m.group(1).rsplit("/", 1)[-1] + "-"):
+        return ""
+    return m.group(1) if valid_name(m.group(1)) else ""
+
+
 def _entry(key: str, fields: dict[str, str], out: Collector) -> None:
     version = fields.get("version", "")
     first = _unquote(key.split(",")[0])
@@ -56,6 +66,9 @@ def _entry(key: str, fields: dict[str, str], out: Collector) -> None:
         real, _ = split_descriptor(target)
         if valid_name(real):
             name = real
+    registry_name = _registry_name(fields.get("resolved", ""))
+    if registry_name:
+        name = registry_name  # what was fetched, even when the key names an alias
     if spec.startswith(_LOCAL_PROTOCOLS) or fields.get("linkType") == "soft":
         return
     if not version or version.endswith("-use.local") or not valid_name(name):
