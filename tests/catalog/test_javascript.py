@@ -439,6 +439,18 @@ def test_pnpm_multi_document_skips_the_tooling_document(shared_data: Path) -> No
     assert name_versions(pkgs) == _pnpm_truth(docs[1])
 
 
+def test_pnpm_hidden_lockfile(shared_data: Path) -> None:
+    data = _read(shared_data, f"{TRIVY_PNPM}/pnpm-lock_v9.yaml")
+    path = "/app/node_modules/.pnpm/lock.yaml"
+    assert PNPM.wants(path, len(data), 0o100644)
+    assert not PNPM.wants("/app/lock.yaml", len(data), 0o100644)
+    assert not PNPM.wants("/app/node_modules/x/pnpm-lock.yaml", len(data), 0o100644)
+    art = PNPM.analyze(file_input(path, data))
+    assert art.unknown is None
+    assert name_versions(art.packages) == _pnpm_truth(yaml.safe_load(data))
+    assert {p.metadata["lockfile"] for p in art.packages} == {"pnpm-hidden-lockfile"}
+
+
 def test_pnpm_archives_use_declared_names(shared_data: Path) -> None:
     pkgs = parse_pnpm_lock(_read(shared_data, f"{TRIVY_PNPM}/pnpm-lock_archives.yaml"), "/p")
     names = {p.name for p in pkgs}

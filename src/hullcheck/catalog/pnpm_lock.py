@@ -1,5 +1,6 @@
 """``pnpm-lock.yaml``: lockfile v5 (``/name/1.0.0_peer``), v6 (``/name@1.0.0(peer)``) and v9
-(``name@1.0.0(peer)`` in ``packages``, peers resolved in ``snapshots``).
+(``name@1.0.0(peer)`` in ``packages``, peers resolved in ``snapshots``), and pnpm's hidden
+lockfile ``node_modules/.pnpm/lock.yaml`` (same format, describing what is installed).
 
 Packages come from ``packages`` keys; tarball and git entries carry explicit ``name`` and
 ``version`` fields, which win. Local directories and ``file:``/``link:`` entries are the
@@ -111,7 +112,8 @@ def _collect(doc: dict[str, Any], out: Collector) -> None:
 
 def parse_pnpm_lock(data: bytes, path: str, found_by: str = "pnpm-lock") -> list[Package]:
     docs = load_yaml_documents(data)
-    out = Collector(path, found_by, "pnpm-lock.yaml")
+    hidden = path.endswith("/node_modules/.pnpm/lock.yaml")
+    out = Collector(path, found_by, "pnpm-hidden-lockfile" if hidden else "pnpm-lock.yaml")
     seen_lock = False
     for doc in docs:
         if not isinstance(doc, dict):
@@ -131,7 +133,11 @@ class PnpmLockAnalyzer:
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:
-        return basename(path) == "pnpm-lock.yaml" and "/node_modules/" not in path
+        base = basename(path)
+        if base == "pnpm-lock.yaml":
+            return "/node_modules/" not in path
+        # pnpm's hidden lockfile: what is installed in this node_modules, same format
+        return base == "lock.yaml" and path.endswith("/node_modules/.pnpm/lock.yaml")
 
     def analyze(self, f: FileInput) -> Artifact:
         return analyze_with(self.id, f, MAX_LOCKFILE_BYTES, parse_pnpm_lock)
