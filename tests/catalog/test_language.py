@@ -1,0 +1,51 @@
+"""The language analyzers as a set: stable unique ids, cheap ``wants``, and each real fixture
+claimed by the analyzer meant for it."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from hullcheck.catalog.language import language_analyzers
+
+
+def test_ids_are_unique_kebab_case() -> None:
+    analyzers = language_analyzers()
+    ids = [a.id for a in analyzers]
+    assert len(ids) == len(set(ids)) == 11
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids)
+    assert all(isinstance(a.version, int) and a.version >= 1 for a in analyzers)
+
+
+def test_wants_is_cheap_and_selective() -> None:
+    analyzers = language_analyzers()
+    paths = [f"/usr/lib/x86_64-linux-gnu/lib{i}.so.{i % 7}" for i in range(20_000)] + [
+        f"/usr/share/doc/pkg{i}/copyright" for i in range(20_000)
+    ]
+    t0 = time.monotonic()
+    hits = sum(a.wants(p, 1000, 0o100644) for p in paths for a in analyzers)
+    elapsed = time.monotonic() - t0
+    assert hits == 0
+    assert elapsed < 3  # 440k calls: a few microseconds each at most
+
+
+def test_each_kind_of_file_has_exactly_one_taker() -> None:
+    analyzers = language_analyzers()
+    cases = {
+        "/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA": "python-dist-info",
+        "/usr/lib/python3/dist-packages/six-1.16.0.egg-info": "python-dist-info",
+        "/opt/eggs/six-1.16.0-py3.8.egg": "python-egg-zip",
+        "/app/node_modules/lodash/package.json": "npm-package-json",
+        "/app/package-lock.json": "npm-lock",
+        "/app/node_modules/.package-lock.json": "npm-lock",
+        "/app/yarn.lock": "yarn-lock",
+        "/app/pnpm-lock.yaml": "pnpm-lock",
+        "/usr/local/bundle/specifications/rack-2.2.4.gemspec": "gemspec",
+        "/var/www/vendor/composer/installed.json": "composer-installed",
+        "/var/www/composer.lock": "composer-lock",
+        "/app/MyApp.deps.json": "dotnet-deps",
+        "/src/Cargo.lock": "cargo-lock",
+    }
+    for path, want in cases.items():
+        takers = [a.id for a in analyzers if a.wants(path, 100, 0o100644)]
+        assert takers == [want], path
