@@ -218,14 +218,14 @@ def test_gigantic_fields_and_files() -> None:
 
 
 def test_egg_zip_bomb_is_refused_fast() -> None:
-    # 200 MiB of zeros compress to ~200 KiB: we inflate at most the manifest limit (+1 byte).
+    # 24 MiB of zeros compress to ~24 KiB: we inflate at most the manifest limit (+1 byte).
     buf = io.BytesIO()
     with (
         zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
         zf.open("EGG-INFO/PKG-INFO", "w", force_zip64=False) as member,
     ):
         chunk = b"\0" * (1 << 20)
-        for _ in range(200):
+        for _ in range(24):
             member.write(chunk)
     data = buf.getvalue()
     assert len(data) < 1 << 20
@@ -235,10 +235,23 @@ def test_egg_zip_bomb_is_refused_fast() -> None:
     assert time.monotonic() - t0 < 5
 
 
-def test_egg_with_absurd_entry_count_is_refused_before_zipfile_reads_it() -> None:
+def test_egg_with_absurd_directory_is_refused_before_zipfile_reads_it() -> None:
     eocd = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 0xFFFF, 0xFFFF, 0, 0, 0)
     art = EGG.analyze(file_input("/x/many.egg", eocd))
     assert art.packages == () and "entries" in (art.unknown or "")
+    eocd = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 3, 3, 1 << 30, 0, 0)
+    art = EGG.analyze(file_input("/x/big.egg", eocd))
+    assert art.packages == () and "central directory" in (art.unknown or "")
+
+
+def test_egg_over_the_size_limit_is_not_opened() -> None:
+    def explode() -> io.BytesIO:
+        raise AssertionError("must not open")
+
+    from hullcheck.catalog.interface import FileInput
+
+    art = EGG.analyze(FileInput("/x/huge.egg", 1 << 33, 0o100644, explode))
+    assert art.packages == () and "too large" in (art.unknown or "")
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,9 @@ from hullcheck.model import Package, PackageType
 
 ECOSYSTEM = "PyPI"
 # A zipped egg is a whole library; we only read its central directory and one small member.
-MAX_EGG_BYTES = 256 << 20
+MAX_EGG_BYTES = 64 << 20
 MAX_EGG_ENTRIES = 65535  # eggs never need zip64; more entries than that is not an egg
+MAX_EGG_DIRECTORY_BYTES = 16 << 20  # zipfile holds the whole central directory in memory
 
 
 def parse_core_metadata(text: str) -> dict[str, list[str]]:
@@ -118,9 +119,9 @@ def parse_metadata(data: bytes, path: str, found_by: str = "python-dist-info") -
     ]
 
 
-def _egg_entry_count(f: BinaryIO) -> int:
-    """Entries declared by the zip's end-of-central-directory record (read from the tail only),
-    so a hostile archive cannot make ``zipfile`` build millions of entries in memory."""
+def _egg_directory(f: BinaryIO) -> tuple[int, int]:
+    """(entries, central directory bytes) as the end-of-central-directory record declares them,
+    read from the tail only, so a hostile archive is refused before ``zipfile`` loads it."""
     size = f.seek(0, io.SEEK_END)
     tail_len = min(size, 22 + 65535)
     f.seek(size - tail_len)
@@ -128,17 +129,19 @@ def _egg_entry_count(f: BinaryIO) -> int:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         raise ParseError("not a zip archive (no end of central directory)")
-    (entries,) = struct.unpack_from("<H", tail, at + 10)
+    entries, directory_size = struct.unpack_from("<HI", tail, at + 10)
     f.seek(0)
-    return int(entries)
+    return int(entries), int(directory_size)
 
 
 def parse_egg_zip(f: FileInput) -> list[Package]:
     """``EGG-INFO/PKG-INFO`` from a zipped egg, reading at most ``MAX_MANIFEST_BYTES`` of it."""
     with f.open() as stream:
-        entries = _egg_entry_count(stream)
+        entries, directory_size = _egg_directory(stream)
         if entries >= MAX_EGG_ENTRIES:
             raise ParseError(f"zip with {entries} entries is not an egg")
+        if directory_size > MAX_EGG_DIRECTORY_BYTES:
+            raise ParseError(f"zip central directory of {directory_size} bytes is not an egg")
         try:
             with zipfile.ZipFile(stream) as zf:
                 try:
