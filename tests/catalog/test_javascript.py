@@ -429,6 +429,34 @@ def test_pnpm_against_a_yaml_reading(shared_data: Path, fixture: str) -> None:
         assert (n_dev > 0) == any(dev_flags.values())
 
 
+@pytest.mark.parametrize(
+    "fixture",
+    [f"{TRIVY_PNPM}/pnpm-lock_v9.yaml", f"{TRIVY_PNPM}/pnpm-lock_v9_same-vers-diff-peers.yaml"],
+)
+def test_pnpm_v9_dev_from_importers(shared_data: Path, fixture: str) -> None:
+    # v9 has no per-package dev flag: a direct devDependency that nothing else depends on is
+    # dev; a direct production dependency never is.
+    data = _read(shared_data, fixture)
+    doc = yaml.safe_load(data)
+    referenced = {
+        f"{n}@{str(v).split('(')[0]}"
+        for snap in doc["snapshots"].values()
+        for section in ("dependencies", "optionalDependencies")
+        for n, v in ((snap or {}).get(section) or {}).items()
+    }
+    prod, dev = set(), set()
+    for importer in doc["importers"].values():
+        for n, spec in (importer.get("dependencies") or {}).items():
+            prod.add(f"{n}@{str(spec['version']).split('(')[0]}")
+        for n, spec in (importer.get("devDependencies") or {}).items():
+            dev.add(f"{n}@{str(spec['version']).split('(')[0]}")
+    pkgs = {f"{p.name}@{p.version}": p for p in parse_pnpm_lock(data, "/app/pnpm-lock.yaml")}
+    only_dev = {k for k in dev - prod - referenced if k in pkgs}
+    assert only_dev
+    assert all(pkgs[k].metadata.get("dev") for k in only_dev)
+    assert not any(pkgs[k].metadata.get("dev") for k in prod if k in pkgs)
+
+
 def test_pnpm_multi_document_skips_the_tooling_document(shared_data: Path) -> None:
     # pnpm writes its own tool chain (packageManagerDependencies) as a first YAML document;
     # that is not part of the project, the second document is.

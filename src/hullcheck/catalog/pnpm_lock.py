@@ -4,7 +4,8 @@ lockfile ``node_modules/.pnpm/lock.yaml`` (same format, describing what is insta
 
 Packages come from ``packages`` keys; tarball and git entries carry explicit ``name`` and
 ``version`` fields, which win. Local directories and ``file:``/``link:`` entries are the
-project's own code. v5/v6 mark dev-only packages with ``dev: true``; v9 no longer does.
+project's own code. v5/v6 mark dev-only packages with ``dev: true``; for v9, which no longer
+does, dev-only packages are those reachable only from importers' ``devDependencies``.
 """
 
 from __future__ import annotations
@@ -83,12 +84,67 @@ def _local(key: str, entry: dict[str, Any]) -> bool:
     )
 
 
+def _reach(roots: list[str], snapshots: dict[str, Any]) -> set[str]:
+    """Snapshot keys reachable from ``roots`` (iterative, each key visited once)."""
+    seen: set[str] = set()
+    todo = [r for r in roots if r in snapshots]
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        snap = snapshots.get(key)
+        if not isinstance(snap, dict):
+            continue
+        for section in ("dependencies", "optionalDependencies"):
+            deps = snap.get(section)
+            if not isinstance(deps, dict):
+                continue
+            for name, ref in deps.items():
+                ref = clean(ref)
+                # "1.0.0(peer@2)" names a snapshot of the same package; an alias writes the
+                # full key of another package ("string-width@4.2.3").
+                for candidate in (f"{name}@{ref}", ref):
+                    if candidate in snapshots and candidate not in seen:
+                        todo.append(candidate)
+                        break
+    return seen
+
+
+def dev_only_v9(doc: dict[str, Any]) -> set[str]:
+    """``packages`` keys reachable only from importers' devDependencies (lockfile v9 dropped
+    the per-package ``dev`` flag; the importers and the snapshot graph still tell)."""
+    importers, snapshots = doc.get("importers"), doc.get("snapshots")
+    if not isinstance(importers, dict) or not isinstance(snapshots, dict):
+        return set()
+    roots: dict[bool, list[str]] = {True: [], False: []}
+    for importer in importers.values():
+        if not isinstance(importer, dict):
+            continue
+        for section, is_dev in (
+            ("dependencies", False),
+            ("optionalDependencies", False),
+            ("devDependencies", True),
+        ):
+            deps = importer.get(section)
+            if not isinstance(deps, dict):
+                continue
+            for name, spec in deps.items():
+                version = clean(spec.get("version")) if isinstance(spec, dict) else clean(spec)
+                roots[is_dev].append(f"{name}@{version}")
+                roots[is_dev].append(version)  # an aliased direct dependency
+    prod_keys = {k.split("(", 1)[0] for k in _reach(roots[False], snapshots)}
+    dev_keys = {k.split("(", 1)[0] for k in _reach(roots[True], snapshots)}
+    return dev_keys - prod_keys
+
+
 def _collect(doc: dict[str, Any], out: Collector) -> None:
     packages = doc.get("packages")
     if packages is None:
         return
     if not isinstance(packages, dict):
         raise ParseError("pnpm-lock 'packages' is not a mapping")
+    dev_keys = dev_only_v9(doc) if _major(doc) >= 9 else set()
     for key, entry in packages.items():
         if not isinstance(entry, dict):
             entry = {}  # v9 may write "pkg@1.0.0: {}"
@@ -105,7 +161,7 @@ def _collect(doc: dict[str, Any], out: Collector) -> None:
         out.add(
             name,
             version,
-            dev=entry.get("dev") == "true",
+            dev=entry.get("dev") == "true" or key.lstrip("/").split("(", 1)[0] in dev_keys,
             optional=entry.get("optional") == "true",
         )
 
