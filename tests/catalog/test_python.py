@@ -267,3 +267,24 @@ def test_egg_over_the_size_limit_is_not_opened() -> None:
 def test_broken_eggs_are_unknown(data: bytes) -> None:
     art = EGG.analyze(file_input("/x/broken.egg", data))
     assert art.packages == () and art.unknown
+
+
+def test_real_wheels_dist_info() -> None:
+    # The wheels Python ships for ensurepip are real releases: the METADATA inside each wheel's
+    # dist-info must give the name and version its file name (PEP 427) states.
+    import ensurepip
+
+    bundled = Path(ensurepip.__file__).parent / "_bundled"
+    wheels = sorted(bundled.glob("*.whl")) if bundled.is_dir() else []
+    need(wheels, "the interpreter's ensurepip wheels")
+    for wheel in wheels:
+        dist, version = wheel.name.split("-")[:2]
+        with zipfile.ZipFile(wheel) as zf:
+            meta = f"{dist}-{version}.dist-info/METADATA"
+            data = zf.read(meta)
+        path = f"/usr/lib/python3/site-packages/{meta}"
+        assert DIST.wants(path, len(data), 0o100644)
+        art = DIST.analyze(file_input(path, data))
+        (pkg,) = art.packages
+        assert (canonicalize_name(pkg.name), pkg.version) == (canonicalize_name(dist), version)
+        assert pkg.licenses  # both declare a license
