@@ -592,3 +592,21 @@ def test_hostile_yarn_never_raises(data: bytes) -> None:
     assert art.packages == () or all(p.name and p.version for p in art.packages)
     assert art.packages == () or art.unknown is None
     assert time.monotonic() - t0 < 5
+
+
+def test_npm_v1_git_local_and_bundled_entries() -> None:
+    # npm 6 writes the git URL / file: path in "version" for non-registry dependencies; those
+    # name no release an advisory can match. Bundled dependencies are installed code: kept.
+    doc = {
+        "lockfileVersion": 1,
+        "dependencies": {
+            "from-git": {"version": "git+https://github.com/o/r.git#0123abc", "from": "o/r"},
+            "local": {"version": "file:../local"},
+            "parent": {
+                "version": "1.0.0",
+                "dependencies": {"inner": {"version": "2.0.0", "bundled": True}},
+            },
+        },
+    }
+    pkgs = parse_package_lock(json.dumps(doc).encode(), "/app/package-lock.json")
+    assert name_versions(pkgs) == {("parent", "1.0.0"), ("inner", "2.0.0")}

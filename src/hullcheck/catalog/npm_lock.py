@@ -83,12 +83,9 @@ def _from_dependencies_v1(deps: dict[str, Any], out: Collector) -> None:
             alias = _split_alias(version)
             if alias:
                 real_name, version = alias
-            if (
-                version
-                and not version.startswith(_LOCAL_PREFIXES)
-                and valid_name(real_name)
-                and entry.get("bundled") is not True
-            ):
+            # v1 writes a git or tarball URL (not the package's version) for non-registry
+            # dependencies, and file:/link: for local ones: neither can be matched.
+            if version[:1].isdigit() and valid_name(real_name):
                 out.add(
                     real_name,
                     version,
