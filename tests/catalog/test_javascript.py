@@ -14,7 +14,7 @@ import yaml
 
 from hullcheck.catalog.npm_lock import NpmLockAnalyzer, parse_package_lock
 from hullcheck.catalog.npm_package_json import NpmPackageJsonAnalyzer, parse_package_json
-from hullcheck.catalog.pnpm_lock import PnpmLockAnalyzer, parse_pnpm_lock
+from hullcheck.catalog.pnpm_lock import PnpmLockAnalyzer, parse_pnpm_lock, split_key
 from hullcheck.catalog.yarn_lock import YarnLockAnalyzer, parse_yarn_lock
 from hullcheck.model import PackageType
 from tests.catalog.langutil import (
@@ -465,6 +465,22 @@ def test_pnpm_multi_document_skips_the_tooling_document(shared_data: Path) -> No
     assert len(docs) == 2
     pkgs = parse_pnpm_lock(data, "/app/pnpm-lock.yaml")
     assert name_versions(pkgs) == _pnpm_truth(docs[1])
+
+
+@pytest.mark.parametrize(
+    ("key", "slash", "want"),
+    [
+        ("/acorn-jsx/5.3.2_acorn@8.8.0", True, ("acorn-jsx", "5.3.2")),
+        ("/@babel/core/7.21.4", True, ("@babel/core", "7.21.4")),
+        ("registry.example.com/@s/n/1.0.0_fzn43tb6", True, ("@s/n", "1.0.0")),
+        ("/@babel/core@7.21.4(supports-color@8.1.1)", False, ("@babel/core", "7.21.4")),
+        ("is-number@7.0.0", False, ("is-number", "7.0.0")),
+        ("debug@https://github.com/debug-js/debug/tarball/4.3.5", False, None),
+        ("/x", True, None),
+    ],
+)
+def test_pnpm_key_forms(key: str, slash: bool, want: tuple[str, str] | None) -> None:
+    assert split_key(key, slash) == want
 
 
 def test_pnpm_hidden_lockfile(shared_data: Path) -> None:

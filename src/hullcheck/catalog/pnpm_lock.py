@@ -38,11 +38,13 @@ def split_key(key: str, slash_format: bool) -> tuple[str, str] | None:
     """
     k = key.lstrip("/")
     if slash_format:
+        # lockfiles written against another registry prefix the key with its host
+        # (registry.example.com/name/1.0.0): the name and version are the last segments.
         parts = k.split("/")
-        if parts[0].startswith("@") and len(parts) == 3:
-            name, version = parts[0] + "/" + parts[1], parts[2]
-        elif len(parts) == 2:
-            name, version = parts
+        if len(parts) >= 3 and parts[-3].startswith("@"):
+            name, version = parts[-3] + "/" + parts[-2], parts[-1]
+        elif len(parts) >= 2:
+            name, version = parts[-2], parts[-1]
         else:
             return None
         version = version.split("_", 1)[0]

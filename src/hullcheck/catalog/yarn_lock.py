@@ -107,10 +107,8 @@ def parse_yarn_lock(data: bytes, path: str, found_by: str = "yarn-lock") -> list
         _entry(key, fields, out)
     if entries == 0 and text.strip() and not text.lstrip().startswith("#"):
         raise ParseError("not a yarn.lock: no entries")
-    packages = out.packages()
-    for p in packages:
-        p.metadata["lockfile"] = "yarn-berry" if berry else "yarn-v1"
-    return packages
+    out.origin = "yarn-berry" if berry else "yarn-v1"
+    return out.packages()
 
 
 class YarnLockAnalyzer:
