@@ -110,7 +110,9 @@ def parse_metadata(data: bytes, path: str, found_by: str = "python-dist-info") -
             version=version,
             ptype=PackageType.PYTHON,
             ecosystem=ECOSYSTEM,
-            purl=make_purl("pypi", str(normalized), version),
+            # the purl spec's PyPI rule (lower case, "_" -> "-"; dots kept), applied by
+            # packageurl itself, not PEP 503's
+            purl=make_purl("pypi", name, version),
             path=path,
             found_by=found_by,
             licenses=licenses_of(fields),
