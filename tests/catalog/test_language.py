@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 from hullcheck.catalog.language import language_analyzers
+from tests.catalog.langutil import FIXTURES, run_tree
 
 
 def test_ids_are_unique_kebab_case() -> None:
@@ -49,3 +51,23 @@ def test_each_kind_of_file_has_exactly_one_taker() -> None:
     for path, want in cases.items():
         takers = [a.id for a in analyzers if a.wants(path, 100, 0o100644)]
         assert takers == [want], path
+
+
+def test_every_fixture_file_gives_a_well_formed_artifact(shared_data: Path) -> None:
+    # All the peers' package-db fixtures (hundreds of files, some deliberately broken), offered
+    # to every language analyzer as a layer walk would: nothing raises, unknowns are one line,
+    # and every package is complete.
+    analyzers = language_analyzers()
+    by_id = {a.id: a for a in analyzers}
+    arts = run_tree(analyzers, shared_data / FIXTURES, "/fx")
+    assert len(arts) >= 100
+    assert {a.analyzer for a in arts} >= set(by_id) - {"composer-installed", "python-egg-zip"}
+    for art in arts:
+        assert art.analyzer in by_id and art.path.startswith("/fx/")
+        if art.unknown is not None:
+            assert art.packages == () and "\n" not in art.unknown and art.unknown
+            continue
+        for p in art.packages:
+            assert p.name and p.version and p.ecosystem and p.purl.startswith("pkg:")
+            assert p.found_by == art.analyzer
+            assert p.locations[0].path == art.path

@@ -36,20 +36,25 @@ Parser = Callable[[bytes, str], list[Package]]
 def analyze_with(analyzer_id: str, f: FileInput, limit: int, parse: Parser) -> Artifact:
     """Read ``f`` (at most ``limit`` bytes) and run ``parse``; failures become an unknown."""
     if f.size > limit:
-        return Artifact(analyzer_id, f.path, unknown=f"file too large ({f.size} > {limit} bytes)")
+        return unknown(analyzer_id, f.path, f"file too large ({f.size} > {limit} bytes)")
     try:
         with f.open() as stream:
             data = stream.read(limit + 1)  # the declared size may lie: never read past the limit
         if len(data) > limit:
-            return Artifact(analyzer_id, f.path, unknown=f"file too large (> {limit} bytes)")
+            return unknown(analyzer_id, f.path, f"file too large (> {limit} bytes)")
         packages = parse(data, f.path)
     except ParseError as e:
-        return Artifact(analyzer_id, f.path, unknown=str(e) or "malformed")
+        return unknown(analyzer_id, f.path, str(e) or "malformed")
     except RecursionError:
-        return Artifact(analyzer_id, f.path, unknown="nesting too deep")
+        return unknown(analyzer_id, f.path, "nesting too deep")
     except Exception as e:  # last resort: the contract says bad content never raises
-        return Artifact(analyzer_id, f.path, unknown=f"unreadable: {type(e).__name__}: {e}"[:300])
+        return unknown(analyzer_id, f.path, f"unreadable: {type(e).__name__}: {e}")
     return Artifact(analyzer_id, f.path, packages=tuple(packages))
+
+
+def unknown(analyzer_id: str, path: str, reason: str) -> Artifact:
+    """An unknown with a one-line, bounded reason (parser messages span lines)."""
+    return Artifact(analyzer_id, path, unknown=" ".join(reason.split())[:300])
 
 
 def decode_text(data: bytes) -> str:

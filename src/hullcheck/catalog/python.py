@@ -25,6 +25,7 @@ from hullcheck.catalog.langbase import (
     make_purl,
     new_package,
     parent_name,
+    unknown,
 )
 from hullcheck.model import Package, PackageType
 
@@ -191,12 +192,11 @@ class PythonEggZipAnalyzer:
 
     def analyze(self, f: FileInput) -> Artifact:
         if f.size > MAX_EGG_BYTES:
-            return Artifact(self.id, f.path, unknown=f"egg too large ({f.size} bytes)")
+            return unknown(self.id, f.path, f"egg too large ({f.size} bytes)")
         try:
             packages = parse_egg_zip(f)
         except ParseError as e:
-            return Artifact(self.id, f.path, unknown=str(e))
+            return unknown(self.id, f.path, str(e))
         except Exception as e:  # the contract: bad content never raises
-            reason = f"unreadable egg: {type(e).__name__}: {e}"[:300]
-            return Artifact(self.id, f.path, unknown=reason)
+            return unknown(self.id, f.path, f"unreadable egg: {type(e).__name__}: {e}")
         return Artifact(self.id, f.path, packages=tuple(packages))
