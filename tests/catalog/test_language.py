@@ -3,6 +3,8 @@ claimed by the analyzer meant for it."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import time
 from pathlib import Path
@@ -63,6 +65,7 @@ def test_every_fixture_file_gives_a_well_formed_artifact(shared_data: Path) -> N
     assert len(arts) >= 100
     assert {a.analyzer for a in arts} >= set(by_id) - {"composer-installed", "python-egg-zip"}
     for art in arts:
+        json.dumps(dataclasses.asdict(art))  # artifacts are cached per layer as JSON
         assert art.analyzer in by_id and art.path.startswith("/fx/")
         if art.unknown is not None:
             assert art.packages == () and "\n" not in art.unknown and art.unknown
