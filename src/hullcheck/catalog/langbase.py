@@ -178,22 +178,28 @@ def load_yaml_documents(data: bytes, max_depth: int = MAX_YAML_DEPTH) -> list[An
             container[top[1]] = value
             top[1] = _AWAIT_KEY
 
+    parser = loader(decode_text(data))
     try:
-        for event in yaml.parse(decode_text(data), Loader=loader):
-            if isinstance(event, yaml.ScalarEvent):
+        # get_event directly (not yaml.parse's generator): this loop is the hot path
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
                 put(event.value)
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if len(stack) >= max_depth:
                     raise ParseError("YAML nested too deep")
-                new: dict[str, Any] | list[Any] = (
-                    {} if isinstance(event, yaml.MappingStartEvent) else []
-                )
+                new: dict[str, Any] | list[Any] = {} if kind is yaml.MappingStartEvent else []
                 put(new)
                 stack.append([new, _AWAIT_KEY])
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 stack.pop()
-            elif isinstance(event, yaml.AliasEvent):
+            elif kind is yaml.AliasEvent:
                 raise ParseError("YAML aliases are not allowed here")
+            elif kind is yaml.StreamEndEvent or event is None:
+                break
     except yaml.YAMLError as e:
         raise ParseError(f"invalid YAML: {e}"[:200]) from e
+    finally:
+        parser.dispose()
     return docs
