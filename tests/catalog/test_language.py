@@ -16,7 +16,7 @@ from tests.catalog.langutil import FIXTURES, run_tree
 def test_ids_are_unique_kebab_case() -> None:
     analyzers = language_analyzers()
     ids = [a.id for a in analyzers]
-    assert len(ids) == len(set(ids)) == 11
+    assert len(ids) == len(set(ids)) == 12
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids)
     assert all(isinstance(a.version, int) and a.version >= 1 for a in analyzers)
 
@@ -39,6 +39,7 @@ def test_each_kind_of_file_has_exactly_one_taker() -> None:
         "/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA": "python-dist-info",
         "/usr/lib/python3/dist-packages/six-1.16.0.egg-info": "python-dist-info",
         "/opt/eggs/six-1.16.0-py3.8.egg": "python-egg-zip",
+        "/usr/lib/python3/dist-packages/six-1.16.0.dist-info/RECORD": "python-record",
         "/app/node_modules/lodash/package.json": "npm-package-json",
         "/app/package-lock.json": "npm-lock",
         "/app/node_modules/.package-lock.json": "npm-lock",
@@ -74,3 +75,5 @@ def test_every_fixture_file_gives_a_well_formed_artifact(shared_data: Path) -> N
             assert p.name and p.version and p.ecosystem and p.purl.startswith("pkg:")
             assert p.found_by == art.analyzer
             assert p.locations[0].path == art.path
+        for owned in art.owned:
+            assert owned.package and all(f.startswith("/") for f in owned.files)

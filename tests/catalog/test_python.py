@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
+import os
 import struct
 import sysconfig
 import time
@@ -17,6 +18,7 @@ from packaging.utils import canonicalize_name
 from hullcheck.catalog.python import (
     PythonDistInfoAnalyzer,
     PythonEggZipAnalyzer,
+    PythonRecordAnalyzer,
     parse_metadata,
 )
 from hullcheck.model import PackageType
@@ -31,6 +33,7 @@ from tests.conftest import need
 
 DIST = PythonDistInfoAnalyzer()
 EGG = PythonEggZipAnalyzer()
+RECORD = PythonRecordAnalyzer()
 
 TRIVY_DIR = "trivy/pkg/dependency/parser/python/packaging/testdata"
 SYFT_DIR = "syft/syft/pkg/cataloger/python/testdata/site-packages"
@@ -293,3 +296,54 @@ def test_real_wheels_dist_info() -> None:
         (pkg,) = art.packages
         assert (canonicalize_name(pkg.name), pkg.version) == (canonicalize_name(dist), version)
         assert pkg.licenses  # both declare a license
+
+
+def test_real_site_packages_record_matches_importlib_files() -> None:
+    # Ownership from RECORD against importlib.metadata's own reading of the same files.
+    root = Path(sysconfig.get_paths()["purelib"])
+    infos = sorted(p for p in root.glob("*.dist-info") if (p / "RECORD").is_file())
+    need(len(infos) >= 10, "this interpreter's site-packages holds real distributions")
+    for info in infos:
+        record = info / "RECORD"
+        assert RECORD.wants(str(record), record.stat().st_size, 0o100644)
+        art = RECORD.analyze(disk_input(record, str(record)))
+        assert art.unknown is None and art.packages == ()
+        (owned,) = art.owned
+        dist = importlib.metadata.Distribution.at(info)
+        assert owned.package == canonicalize_name(dist.metadata["Name"])
+        want = {os.path.normpath(str(f.locate())) for f in dist.files or ()}
+        assert set(owned.files) == want, info.name
+
+
+def test_record_variants(shared_data: Path) -> None:
+    base = shared_data / FIXTURES / "syft/syft/pkg/cataloger/python/testdata"
+    sp = "/usr/lib/python3.8/site-packages"
+    record = (base / "site-packages/nested/dist-name/dist-info/RECORD").read_bytes()
+    art = RECORD.analyze(file_input(f"{sp}/Pygments-2.6.1.dist-info/RECORD", record))
+    (owned,) = art.owned
+    assert owned.package == "pygments"
+    assert "/usr/bin/pygmentize" in owned.files  # ../../../bin/pygmentize
+    assert len(owned.files) == len([ln for ln in record.decode().splitlines() if ln])
+    # a RECORD with merge-conflict markers in it: the real rows still count
+    broken = (base / "site-packages/malformed-record/dist-info/RECORD").read_bytes()
+    art = RECORD.analyze(file_input(f"{sp}/Flask-1.0.dist-info/RECORD", broken))
+    (owned,) = art.owned
+    assert owned.files and not any("<<<" in f or "===" in f for f in owned.files)
+    installed = (base / "installed-files/installed-files.txt").read_bytes()
+    egg = f"{sp}/dicttoxml-1.7.4-py3.6.egg-info/installed-files.txt"
+    assert RECORD.wants(egg, len(installed), 0o100644)
+    (owned,) = RECORD.analyze(file_input(egg, installed)).owned
+    assert owned.package == "dicttoxml"
+    assert f"{sp}/dicttoxml.py" in owned.files
+    assert f"{sp}/dicttoxml-1.7.4-py3.6.egg-info/PKG-INFO" in owned.files
+
+
+def test_record_hostile() -> None:
+    sp = "/usr/lib/python3/site-packages/x-1.0.dist-info/RECORD"
+    for data in (b"\x00" * 1000, b'"unterminated,\n' * 1000, b"a" * 5000 + b",,\n"):
+        art = RECORD.analyze(file_input(sp, data))
+        assert art.unknown is None or art.owned == ()
+    art = RECORD.analyze(file_input("/x/dist-info/RECORD", b"a.py,,\n"))
+    assert art.unknown and art.owned == ()  # no distribution name in the directory
+    art = RECORD.analyze(file_input(sp, b"f,,\n" * 250_000))
+    assert art.unknown and "installed files" in art.unknown

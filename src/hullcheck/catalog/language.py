@@ -10,7 +10,11 @@ from hullcheck.catalog.npm_lock import NpmLockAnalyzer
 from hullcheck.catalog.npm_package_json import NpmPackageJsonAnalyzer
 from hullcheck.catalog.php import ComposerInstalledAnalyzer, ComposerLockAnalyzer
 from hullcheck.catalog.pnpm_lock import PnpmLockAnalyzer
-from hullcheck.catalog.python import PythonDistInfoAnalyzer, PythonEggZipAnalyzer
+from hullcheck.catalog.python import (
+    PythonDistInfoAnalyzer,
+    PythonEggZipAnalyzer,
+    PythonRecordAnalyzer,
+)
 from hullcheck.catalog.ruby import GemspecAnalyzer
 from hullcheck.catalog.yarn_lock import YarnLockAnalyzer
 
@@ -19,6 +23,7 @@ def language_analyzers() -> tuple[Analyzer, ...]:
     return (
         PythonDistInfoAnalyzer(),
         PythonEggZipAnalyzer(),
+        PythonRecordAnalyzer(),
         NpmPackageJsonAnalyzer(),
         NpmLockAnalyzer(),
         YarnLockAnalyzer(),
