@@ -15,12 +15,9 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from hullcheck.catalog.python import (
-    PythonDistInfoAnalyzer,
-    PythonEggZipAnalyzer,
-    PythonRecordAnalyzer,
-    parse_metadata,
-)
+from hullcheck.catalog.python import PythonDistInfoAnalyzer, parse_metadata
+from hullcheck.catalog.python_egg import PythonEggZipAnalyzer
+from hullcheck.catalog.python_record import PythonRecordAnalyzer
 from hullcheck.model import PackageType
 from tests.catalog.langutil import (
     FIXTURES,

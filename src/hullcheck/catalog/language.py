@@ -10,11 +10,9 @@ from hullcheck.catalog.npm_lock import NpmLockAnalyzer
 from hullcheck.catalog.npm_package_json import NpmPackageJsonAnalyzer
 from hullcheck.catalog.php import ComposerInstalledAnalyzer, ComposerLockAnalyzer
 from hullcheck.catalog.pnpm_lock import PnpmLockAnalyzer
-from hullcheck.catalog.python import (
-    PythonDistInfoAnalyzer,
-    PythonEggZipAnalyzer,
-    PythonRecordAnalyzer,
-)
+from hullcheck.catalog.python import PythonDistInfoAnalyzer
+from hullcheck.catalog.python_egg import PythonEggZipAnalyzer
+from hullcheck.catalog.python_record import PythonRecordAnalyzer
 from hullcheck.catalog.ruby import GemspecAnalyzer
 from hullcheck.catalog.yarn_lock import YarnLockAnalyzer
 
