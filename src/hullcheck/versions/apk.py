@@ -168,7 +168,7 @@ def fuzzy_match(version: str, op: str, other: str) -> bool:
     if op == "~":
         return fuzzy_eq
     if op == "<~":
-        return fuzzy_eq or ka < kb  # type: ignore[operator]
+        return fuzzy_eq or ka < kb
     if op == ">~":
-        return fuzzy_eq or ka > kb  # type: ignore[operator]
+        return fuzzy_eq or ka > kb
     raise ValueError(f"unknown fuzzy operator {op!r}")

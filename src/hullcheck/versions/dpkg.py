@@ -87,7 +87,8 @@ def parse(version: str) -> Key:
 
 
 def check(version: str) -> None:
-    """Strict validity: also refuse what dpkg only warns about (bad characters, no leading digit)."""
+    """Strict validity: also refuse what dpkg only warns about (odd characters, no leading
+    digit)."""
     _epoch, upstream, revision = split(version)
     if not _UPSTREAM_OK.fullmatch(upstream):
         raise InvalidVersion(NAME, version, "bad upstream version")

@@ -45,7 +45,7 @@ def _match(v: str) -> re.Match[str] | None:
     m = _SEMVER.fullmatch(v)
     if m is None:
         return None
-    major, minor, patch, pre, _build = m.groups()
+    _major, minor, patch, pre, _build = m.groups()
     if minor is None or patch is None:
         # The shorthands take neither a pre-release nor build metadata (the regex enforces it).
         return m

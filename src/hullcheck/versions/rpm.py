@@ -65,4 +65,4 @@ def parse(version: str) -> Key:
 def vercmp(a: str, b: str) -> int:
     """rpmvercmp on two bare version (or release) strings."""
     ka, kb = _encode(a), _encode(b)
-    return (ka > kb) - (ka < kb)  # type: ignore[operator]
+    return (ka > kb) - (ka < kb)

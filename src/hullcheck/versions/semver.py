@@ -106,7 +106,7 @@ class SemVer:
 
     def compare(self, other: SemVer) -> int:
         a, b = self.key, other.key
-        return (a > b) - (a < b)  # type: ignore[operator]
+        return (a > b) - (a < b)
 
 
 def parse_semver(version: str, loose: bool = False) -> SemVer:
