@@ -93,7 +93,7 @@ class UnknownEcosystemError(VersionError):
         self.ecosystem = ecosystem
 
 
-class InvalidVersion(VersionError):  # noqa: N818 - the name callers expect, as in packaging
+class InvalidVersion(VersionError):
     """One version string does not parse under its scheme; callers catch it per package."""
 
     def __init__(self, scheme: str, version: str, why: str = "") -> None:

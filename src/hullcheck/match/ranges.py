@@ -26,6 +26,7 @@ from typing import Any
 
 from hullcheck import versions
 from hullcheck.errors import VersionError
+from hullcheck.versions import golang
 
 SEMVER = "SEMVER"
 ECOSYSTEM = "ECOSYSTEM"
@@ -113,7 +114,7 @@ def is_affected(
 
         if rtype not in pkg_keys:
             try:
-                pkg_keys[rtype] = parse(version)
+                pkg_keys[rtype] = _package_key(ecosystem, rtype, version, parse)
             except VersionError as e:
                 pkg_keys[rtype] = None
                 skip(None, "package", version, f"{rtype}: {e.message}")
@@ -198,6 +199,19 @@ def is_affected(
             except VersionError as e:
                 skip(None, VIA_VERSIONS, item, e.message)
     return None
+
+
+def _package_key(ecosystem: str, rtype: str, version: str, parse: Callable[[str], Any]) -> Any:
+    """The package's own version as a key for one range type. A Go version is first made
+    canonical for SEMVER ranges (``1.19`` -> ``1.19.0``, ``go1.21`` -> ``1.21.0``), as Go
+    itself reads it; OSV's Go records write full versions without the ``v``."""
+    if rtype == SEMVER and versions.scheme_for_or_none(ecosystem) is versions.SCHEMES["go"]:
+        v = version.strip()
+        v = v[2:] if v.startswith("go") else v
+        canon = golang.canonical(v if v.startswith("v") else "v" + v)
+        if canon:
+            return parse(canon[1:])
+    return parse(version)
 
 
 def _versions_hit(version: str, all_fixed: list[tuple[Any, str]], v: Any) -> AffectedHit:

@@ -42,6 +42,7 @@ __all__ = [
     "compare",
     "parse",
     "scheme_for",
+    "scheme_for_or_none",
     "semver2_parse",
     "validate",
 ]
@@ -137,6 +138,13 @@ def scheme_for(ecosystem: str) -> Scheme:
     if name is None:
         raise UnknownEcosystemError(ecosystem)
     return SCHEMES[name]
+
+
+def scheme_for_or_none(ecosystem: str) -> Scheme | None:
+    try:
+        return scheme_for(ecosystem)
+    except UnknownEcosystemError:
+        return None
 
 
 def parse(ecosystem: str, version: str) -> Any:
