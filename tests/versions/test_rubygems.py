@@ -1,0 +1,36 @@
+"""Gem::Version ordering and Gem::Requirement against RubyGems' own test vectors."""
+
+from __future__ import annotations
+
+import pytest
+
+from hullcheck.errors import InvalidVersion
+from hullcheck.versions import rubygems
+from tests.versions._vectors import check_pairs, rows
+
+
+def _cmp(a: str, b: str) -> int:
+    ka, kb = rubygems.parse(a), rubygems.parse(b)
+    return (ka > kb) - (ka < kb)
+
+
+def test_compare(shared_data):
+    n, failures = check_pairs(shared_data / "version-vectors/rubygems/compare.tsv", _cmp)
+    assert n > 40
+    assert failures == []
+
+
+def test_requirements(shared_data):
+    failures = []
+    table = rows(shared_data / "version-vectors/rubygems/requirement.tsv", 3)
+    for v, req, want in table:
+        if str(rubygems.satisfies(v, req)).lower() != want:
+            failures.append(f"{v!r} {req!r}: want {want}")
+    assert len(table) > 100
+    assert failures == []
+
+
+@pytest.mark.parametrize("bad", ["junk", "1..2", "1.2 3", "-1"])
+def test_malformed(bad):
+    with pytest.raises(InvalidVersion):
+        rubygems.parse(bad)
