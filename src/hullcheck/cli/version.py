@@ -11,7 +11,7 @@ _SYMBOL = {-1: "<", 0: "=", 1: ">"}
 
 @app.command("compare")
 def compare(
-    ecosystem: str = typer.Argument(..., help="OSV ecosystem name: Debian:12, Alpine, PyPI, npm..."),
+    ecosystem: str = typer.Argument(..., help="OSV ecosystem: Debian:12, Alpine, PyPI, npm..."),
     a: str = typer.Argument(..., help="First version."),
     b: str = typer.Argument(..., help="Second version."),
 ) -> None:
