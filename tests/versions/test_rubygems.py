@@ -34,3 +34,31 @@ def test_requirements(shared_data):
 def test_malformed(bad):
     with pytest.raises(InvalidVersion):
         rubygems.parse(bad)
+
+
+def test_rubysec_requirements(shared_data):
+    """Every requirement of the RubySec database (patched_versions, unaffected_versions) parses,
+    and the version each clause names is inside the clause exactly when its operator includes
+    equality (>=, <=, =, ~>) and outside otherwise (>, <, !=)."""
+    import re
+
+    import yaml
+
+    folder = shared_data / "advisories/osv/other-formats/rubysec-ruby-advisory-db/gems"
+    clause = re.compile(r"\s*(>=|<=|!=|~>|=|>|<)?\s*(\S+)\s*")
+    checked = 0
+    failures = []
+    for path in sorted(folder.glob("*/*.yml")):
+        adv = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key in ("patched_versions", "unaffected_versions"):
+            for req in adv.get(key) or []:
+                for part in req.split(","):
+                    m = clause.fullmatch(part)
+                    assert m is not None, (path.name, req)
+                    op, v = m.group(1) or "=", m.group(2)
+                    checked += 1
+                    inside = rubygems.satisfies(v, part)
+                    if inside != (op in (">=", "<=", "=", "~>")):
+                        failures.append((path.name, part))
+    assert checked > 2000
+    assert failures == []

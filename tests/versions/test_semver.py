@@ -93,3 +93,50 @@ def test_invalid_inputs_raise_version_errors():
     with pytest.raises(VersionError):
         semver.parse_range("1.x.5")
     assert semver.satisfies("glorp", ">=1.0.0") is False
+
+
+# Advisories whose own vulnerable and patched ranges overlap at a boundary version, as written
+# (e.g. 495: "<3.0.16" is vulnerable, and also covers 2.0.18, which "^2.0.18" says is patched).
+NODEJS_WG_OVERLAPS = {
+    ("336.json", "0.0.0"),  # vulnerable "<=99.999.99999", patched "<=0.0.0"
+    ("357.json", "2.15.0"),  # vulnerable ">=2.0.0" (no end), patched ">=2.15.0"
+    ("400.json", "5.0.3"),  # vulnerable "<=6.8.5", patched ">=5.0.3 <6.0.0 || >=6.8.6"
+    ("490.json", "1.1.7"),  # vulnerable "<2.0.1 || <1.1.7", patched "^1.1.7 || >= 2.0.1"
+    ("495.json", "2.0.18"),
+    ("495.json", "3.0.16"),
+    ("495.json", "3.1.6"),
+    ("495.json", "4.0.8"),
+    ("92.json", "3.0.0"),  # vulnerable ">= 3.0.0 <=3.0.1", patched ">=2.5.0 <= 3.0.0"
+    ("98.json", "3.0.0"),  # vulnerable ">= 3.0.0 <= 3.8.2", patched ">= 2.15.1 <= 3.0.0"
+}
+
+
+def test_nodejs_security_wg_ranges(shared_data):
+    """Real npm advisories: every range parses, and no version named by either range is both
+    vulnerable and patched, except where the advisory itself says so (listed above)."""
+    import json
+
+    folder = shared_data / "advisories/osv/other-formats/nodejs-security-wg/vuln/npm"
+    overlaps = set()
+    checked = 0
+    for path in sorted(folder.glob("*.json")):
+        adv = json.loads(path.read_text(encoding="utf-8"))
+        vuln, patched = adv.get("vulnerable_versions"), adv.get("patched_versions")
+        for rng in (vuln, patched):
+            if rng is not None:
+                assert semver.valid_range(rng) is not None, (path.name, rng)
+        if not vuln or not patched:
+            continue
+        named = {
+            c.semver.version
+            for rng in (vuln, patched)
+            for s in semver.parse_range(rng).sets
+            for c in s
+            if isinstance(c.semver, semver.SemVer)
+        }
+        for v in named:
+            checked += 1
+            if semver.satisfies(v, vuln) and semver.satisfies(v, patched):
+                overlaps.add((path.name, v))
+    assert checked > 500
+    assert overlaps == NODEJS_WG_OVERLAPS
