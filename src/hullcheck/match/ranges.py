@@ -188,7 +188,9 @@ def is_affected(
         try:
             scheme = versions.scheme_for(ecosystem)
             v = scheme.parse(version)
-        except VersionError:
+        except VersionError as e:
+            if ECOSYSTEM not in pkg_keys:  # not reported yet by an ECOSYSTEM range
+                skip(None, "package", version, e.message)
             return None
         for item in listed:
             if not isinstance(item, str):
