@@ -52,3 +52,35 @@ def test_revision_and_suffixes():
 def test_empty_is_invalid():
     with pytest.raises(InvalidVersion):
         apk.parse("  ")
+
+
+def test_real_secdb_versions(shared_data):
+    """The versions that Alpine's (legacy) secdb names as fixes: all can be compared, and the
+    strict check flags exactly the malformed ones, each with a visible defect."""
+    import re
+
+    import yaml
+
+    defects = re.compile(
+        r".*\.-r\d+"  # empty component before the revision: 4.8.0.-r1
+        r"|.*\.r-?r?\d+"  # revision written as a dotted component: 0.8.21.r2, 2.15.r-r1
+        r"|[^-]*-\d+-r\d+"  # a Debian-style "-N" before the revision: 4.10-1-r1
+        r"|[^-]*-\d+"  # a Debian-style revision without "r": 2.7.16-33
+        r"|.*\d[a-z]\d.*"  # letter and number without "_": 6.6.2p1-r0
+    )
+    folder = shared_data / "advisories/distro/alpine-secdb-legacy"
+    seen = invalid = 0
+    for path in sorted(folder.glob("v*/*.yaml")):
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        for pkg in doc.get("packages") or []:
+            for v in pkg["pkg"].get("secfixes") or {}:
+                v = str(v)
+                seen += 1
+                apk.parse(v)  # comparable, like apk-tools compares it
+                try:
+                    apk.check(v)
+                except InvalidVersion:
+                    invalid += 1
+                    assert defects.fullmatch(v), f"{path.parent.name}: {v!r} refused"
+    assert seen > 4000
+    assert 0 < invalid < 50

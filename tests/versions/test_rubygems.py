@@ -49,7 +49,7 @@ def test_rubysec_requirements(shared_data):
     checked = 0
     failures = []
     for path in sorted(folder.glob("*/*.yml")):
-        adv = yaml.safe_load(path.read_text(encoding="utf-8"))
+        adv = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         for key in ("patched_versions", "unaffected_versions"):
             for req in adv.get(key) or []:
                 for part in req.split(","):
