@@ -105,3 +105,16 @@ def test_semver2_for_osv_semver_ranges():
     assert versions.semver2_parse("v1.0.0") == versions.semver2_parse("1.0.0+build")
     with pytest.raises(InvalidVersion):
         versions.semver2_parse("1.0")
+
+
+def test_hostile_lengths_are_refused_before_parsing():
+    # Refused by length, before a parser (or node-semver's backtracking grammar) sees them.
+    from hullcheck.versions import semver
+
+    with pytest.raises(InvalidVersion) as e:
+        versions.parse("Debian", "1" * 100_000)
+    assert "longer than" in e.value.message
+    with pytest.raises(versions.VersionError) as e2:
+        semver.parse_range("v" * 100_000)
+    assert "longer than" in e2.value.message
+    assert semver.satisfies("1.0.0", "v" * 1000) is False

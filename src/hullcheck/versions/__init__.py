@@ -48,15 +48,18 @@ __all__ = [
 ]
 
 _CACHE_SIZE = 1 << 16
+MAX_VERSION_LENGTH = 1024
 
 
 @dataclass(frozen=True)
 class Scheme:
-    """One version scheme: a name, a cached ``parse`` giving comparable keys, an optional strict
-    ``check`` (for schemes whose comparison is more lenient than their validity rules)."""
+    """One version scheme: a name, a cached ``parse`` giving comparable keys (``raw_parse`` is
+    the uncached one), and an optional strict ``check`` for schemes whose comparison is more
+    lenient than their validity rules."""
 
     name: str
     parse: Callable[[str], Any]
+    raw_parse: Callable[[str], Any]
     check: Callable[[str], None] | None = None
 
     def compare(self, a: str, b: str) -> int:
@@ -67,7 +70,16 @@ class Scheme:
 def _scheme(
     name: str, parse: Callable[[str], Any], check: Callable[[str], None] | None = None
 ) -> Scheme:
-    return Scheme(name, functools.lru_cache(maxsize=_CACHE_SIZE)(parse), check)
+    cached = functools.lru_cache(maxsize=_CACHE_SIZE)(parse)
+
+    def bounded(version: str) -> Any:
+        # Hostile images can carry any string: refuse huge ones before they reach a parser
+        # or the cache.
+        if len(version) > MAX_VERSION_LENGTH:
+            raise InvalidVersion(name, version, f"longer than {MAX_VERSION_LENGTH} characters")
+        return cached(version)
+
+    return Scheme(name, bounded, parse, check)
 
 
 SCHEMES: dict[str, Scheme] = {
@@ -168,5 +180,5 @@ def validate(ecosystem: str, version: str) -> None:
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def semver2_parse(version: str) -> tuple[object, ...]:
     """Key for OSV ``SEMVER`` ranges: SemVer 2.0 precedence whatever the ecosystem; a leading
-    ``v`` (Go) is accepted."""
+    ``v`` (Go) is accepted. (node-semver's strict grammar is SemVer 2.0's, plus that ``v``.)"""
     return semver.parse_semver(version).key

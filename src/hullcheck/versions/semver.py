@@ -28,6 +28,7 @@ NAME = "semver"
 
 MAX_LENGTH = 256
 MAX_SAFE_INTEGER = 2**53 - 1
+MAX_RANGE_LENGTH = 1024
 
 # --- the grammar, as node-semver spells it ---------------------------------------------------
 _NUMID = r"0|[1-9]\d*"
@@ -406,8 +407,10 @@ class Range:
 
 def parse_range(rng: str, loose: bool = False, include_prerelease: bool = False) -> Range:
     """node-semver's ``new Range(rng, options)``; raises VersionError when it does not parse."""
-    if len(rng) > 4 * MAX_LENGTH * 16:
-        raise VersionError("semver range too long")
+    if len(rng) > MAX_RANGE_LENGTH:
+        # node-semver's grammar backtracks quadratically on some runs ("vvvv..."); real ranges
+        # are short, so a hostile one is refused instead of being parsed slowly.
+        raise VersionError(f"semver range longer than {MAX_RANGE_LENGTH} characters")
     raw = " ".join(rng.strip().split())
     sets: list[list[Comparator]] = []
     for part in raw.split("||"):
