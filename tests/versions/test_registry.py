@@ -38,7 +38,7 @@ from hullcheck.errors import ExitCode, InvalidVersion, UnknownEcosystemError, Us
         ("Packagist", "packagist"),
         ("Packagist:https://packages.drupal.org/8", "packagist"),
         ("Hex", "semver"),
-        ("Pub", "semver"),
+        ("Pub", "pub"),
         ("Root:Alpine:3.18", "apk"),
         ("Root:PyPI", "pep440"),
     ],
@@ -98,6 +98,14 @@ def test_validate_is_strict_where_comparison_is_lenient():
     with pytest.raises(InvalidVersion):
         versions.validate("Alpine", "1.0bc")
     versions.validate("Alpine", "1.0_p1-r2")
+
+
+def test_pub_orders_build_metadata():
+    # pub_semver: a build sorts after the bare version; Hex (Elixir) ignores it like SemVer
+    assert versions.compare("Pub", "1.0.0", "1.0.0+1") == -1
+    assert versions.compare("Pub", "1.0.0+2", "1.0.0+10") == -1
+    assert versions.compare("Pub", "1.0.0-dev", "1.0.0") == -1
+    assert versions.compare("Hex", "1.0.0", "1.0.0+1") == 0
 
 
 def test_semver2_for_osv_semver_ranges():

@@ -139,6 +139,17 @@ def parse(version: str) -> tuple[object, ...]:
         return parse_semver(version, loose=True).key
 
 
+def parse_pub(version: str) -> tuple[object, ...]:
+    """Dart's pub_semver order: SemVer, except that build metadata does order, after the bare
+    version (``1.0.0 < 1.0.0+1 < 1.0.0+2``), its identifiers compared like pre-release ones."""
+    v = parse_semver(version)
+    if not v.build:
+        build: tuple[object, ...] = (0,)
+    else:
+        build = (1, tuple((0, int(b)) if b.isdigit() else (1, b) for b in v.build))
+    return (*v.key, build)
+
+
 def valid(version: str, loose: bool = False) -> bool:
     try:
         parse_semver(version, loose)
