@@ -50,3 +50,17 @@ def test_total_order(eco):
         for x, y, z in itertools.permutations((a, b, c)):
             if _cmp(x, y) <= 0 and _cmp(y, z) <= 0:
                 assert _cmp(x, z) <= 0
+
+
+@pytest.mark.parametrize("eco", sorted(versions.ECOSYSTEMS))
+def test_any_string_parses_or_raises_invalid_version(eco):
+    """Hostile input: every scheme either gives a key or raises InvalidVersion, never another
+    exception (random strings over ASCII, separators, unicode digits and letters)."""
+    rnd = random.Random(f"fuzz-{eco}")
+    alphabet = "0123456789.-_~^+:=<>*xXvVrRabpz !#\\/\t\n٨𝟤éİ"
+    for _ in range(400):
+        s = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        try:
+            versions.parse(eco, s)
+        except InvalidVersion:
+            pass

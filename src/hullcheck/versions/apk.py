@@ -55,9 +55,9 @@ def _next_type(s: str, i: int, cur: int) -> tuple[int, int]:
     c = s[i]
     if cur in (_DIGIT, _DIGIT_OR_ZERO) and "a" <= c <= "z":
         n = _LETTER
-    elif cur == _LETTER and c.isdigit():
+    elif cur == _LETTER and "0" <= c <= "9":
         n = _DIGIT
-    elif cur == _SUFFIX and c.isdigit():
+    elif cur == _SUFFIX and "0" <= c <= "9":
         n = _SUFFIX_NO
     else:
         i += 1
