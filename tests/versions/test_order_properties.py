@@ -58,9 +58,15 @@ def test_any_string_parses_or_raises_invalid_version(eco):
     exception (random strings over ASCII, separators, unicode digits and letters)."""
     rnd = random.Random(f"fuzz-{eco}")
     alphabet = "0123456789.-_~^+:=<>*xXvVrRabpz !#\\/\t\n٨𝟤éİ"
+    parsed = refused = 0
     for _ in range(400):
         s = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
         try:
-            versions.parse(eco, s)
-        except InvalidVersion:
-            pass
+            key = versions.parse(eco, s)
+        except InvalidVersion as e:
+            refused += 1
+            assert e.version == s and "\n" not in e.diagnostics()
+            continue
+        parsed += 1
+        assert key == versions.parse(eco, s) and not key < key
+    assert parsed + refused == 400
