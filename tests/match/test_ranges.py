@@ -309,3 +309,55 @@ def test_osv_api_recordings(shared_data):
                 missing.append((eco, name, version, sorted(held - ours)))
     assert queries > 50
     assert missing == []
+
+
+_GH_ECOSYSTEMS = {"MAVEN": "Maven", "NPM": "npm", "PIP": "PyPI", "RUBYGEMS": "RubyGems",
+                  "NUGET": "NuGet", "COMPOSER": "Packagist", "GO": "Go", "RUST": "crates.io"}
+
+
+def _gh_range_contains(eco: str, version: str, rng: str) -> bool:
+    """GitHub's vulnerableVersionRange ("> 2.1.0, < 3.0.0", "= 1.1.6") in the ecosystem order."""
+    import operator
+    import re
+
+    ops = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+           "=": operator.eq}
+    for clause in rng.split(","):
+        m = re.fullmatch(r"\s*(>=|<=|>|<|=)\s*(\S+)\s*", clause)
+        assert m is not None, rng
+        if not ops[m.group(1)](versions.compare(eco, version, m.group(2)), 0):
+            return False
+    return True
+
+
+def test_github_to_osv_conversion_pairs(shared_data):
+    """osv-schema's GitHub-API -> OSV conversion samples: at every version a GitHub range names,
+    the converted OSV entry says "affected" exactly when one of GitHub's ranges contains it."""
+    import re
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    folder = _osv(shared_data) / "osv-schema/tools/ghsa/testdata"
+    checked = 0
+    failures = []
+    for path in sorted(folder.glob("*.json")):
+        if path.name.endswith(".osv.json"):
+            continue
+        gh = json.loads(path.read_text(encoding="utf-8"))
+        osv = json.loads(path.with_name(path.name[:-5] + ".osv.json").read_text(encoding="utf-8"))
+        by_pkg: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for node in gh["vulnerabilities"]["nodes"]:
+            eco = _GH_ECOSYSTEMS[node["package"]["ecosystem"]]
+            by_pkg[(eco, norm(node["package"]["name"]))].append(node["vulnerableVersionRange"])
+        for (eco, name), gh_ranges in by_pkg.items():
+            entries = [a for a in osv["affected"] if norm(a["package"]["name"]) == name]
+            named = {c.strip().lstrip("<>=").strip() for r in gh_ranges for c in r.split(",")}
+            for v in sorted(named):
+                want = any(_gh_range_contains(eco, v, r) for r in gh_ranges)
+                got = any(is_affected(eco, v, a) is not None for a in entries)
+                checked += 1
+                if want != got:
+                    failures.append((path.name, name, v, want))
+    assert checked > 20
+    assert failures == []
