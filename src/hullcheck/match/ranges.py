@@ -92,7 +92,7 @@ def is_affected(
             skipped.append(Skipped(ri, kind, v, why))
 
     ranges: Sequence[Any] = affected.get("ranges") or ()
-    all_fixed: list[tuple[Any, str]] = []  # for a ``versions`` hit: fixes of every range
+    all_fixed: list[tuple[str, Any, str]] = []  # (range type, key, version) of every fix
     pkg_keys: dict[str, Any] = {}
 
     for ri, rng in enumerate(ranges):
@@ -142,7 +142,7 @@ def is_affected(
             else:
                 parsed.append((key, pos, kind, val))
             if kind == "fixed":
-                all_fixed.append((key, val))
+                all_fixed.append((rtype, key, val))
         if v is None:
             continue
         # Sort by version only; equal versions keep the record's order (a stable sort), which is
@@ -184,7 +184,7 @@ def is_affected(
     listed = affected.get("versions") or ()
     if listed and isinstance(listed, Sequence) and not isinstance(listed, str):
         if version in listed:
-            return _versions_hit(version, all_fixed, pkg_keys.get(ECOSYSTEM))
+            return _versions_hit(all_fixed, pkg_keys)
         try:
             scheme = versions.scheme_for(ecosystem)
             v = scheme.parse(version)
@@ -197,7 +197,7 @@ def is_affected(
                 continue
             try:
                 if scheme.parse(item) == v:
-                    return _versions_hit(version, all_fixed, v)
+                    return _versions_hit(all_fixed, {**pkg_keys, ECOSYSTEM: v})
             except VersionError as e:
                 skip(None, VIA_VERSIONS, item, e.message)
     return None
@@ -216,11 +216,13 @@ def _package_key(ecosystem: str, rtype: str, version: str, parse: Callable[[str]
     return parse(version)
 
 
-def _versions_hit(version: str, all_fixed: list[tuple[Any, str]], v: Any) -> AffectedHit:
-    fixed: tuple[str, ...] = ()
-    if v is not None:
-        try:
-            fixed = tuple(s for _k, s in sorted(f for f in all_fixed if f[0] > v))
-        except TypeError:  # keys of SEMVER and ECOSYSTEM ranges do not compare with each other
-            fixed = ()
-    return AffectedHit(via=VIA_VERSIONS, fixed=fixed)
+def _versions_hit(all_fixed: list[tuple[str, Any, str]], pkg_keys: dict[str, Any]) -> AffectedHit:
+    """A hit from the ``versions`` list, with the fixes above the version that the ranges
+    name (each compared in its own range type's order: ECOSYSTEM ones first, then SEMVER)."""
+    fixed: list[str] = []
+    for rtype in (ECOSYSTEM, SEMVER):
+        v = pkg_keys.get(rtype)
+        if v is not None:
+            above = [(key, val) for t, key, val in all_fixed if t == rtype and key > v]
+            fixed += [val for _key, val in sorted(above, key=lambda kv: kv[0])]
+    return AffectedHit(via=VIA_VERSIONS, fixed=tuple(fixed))
