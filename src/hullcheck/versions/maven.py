@@ -276,13 +276,24 @@ def _build(version: str) -> _List:
 class MavenVersion:
     """Comparison key for one Maven version."""
 
-    __slots__ = ("items", "text")
+    __slots__ = ("fast", "items", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.items = _build(text)
+        # Most versions are plain numbers ("2.5.16"): after normalisation (no trailing zeros)
+        # two of them compare as plain tuples, in C.
+        its = self.items.items
+        self.fast: tuple[int, ...] | None = (
+            tuple(i.value for i in its if isinstance(i, _Int))
+            if all(isinstance(i, _Int) for i in its)
+            else None
+        )
 
     def cmp(self, other: MavenVersion) -> int:
+        a, b = self.fast, other.fast
+        if a is not None and b is not None:
+            return (a > b) - (a < b)
         return self.items.cmp(other.items)
 
     def __eq__(self, other: object) -> bool:
