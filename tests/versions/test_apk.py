@@ -49,9 +49,10 @@ def test_revision_and_suffixes():
     assert _cmp("1.2.3_p1", "1.2.3") == 1
 
 
-def test_empty_is_invalid():
+@pytest.mark.parametrize("bad", ["", "  ", "a", "_pre1", "-r1", ".1", "v1.0"])
+def test_parse_refuses_what_does_not_start_with_a_digit(bad):
     with pytest.raises(InvalidVersion):
-        apk.parse("  ")
+        apk.parse(bad)
 
 
 def test_real_secdb_versions(shared_data):

@@ -138,10 +138,12 @@ def _rank(types: list[tuple[int, object]], k: int) -> int:
 
 
 def parse(version: str) -> Key:
-    """Key for ``version``; raises InvalidVersion only for the empty string (see ``check``)."""
+    """Key for ``version``. Like apk-tools it compares versions with garbage after a valid
+    start ("1.0bc", "23_foo"); a string that does not even start with a digit is refused
+    (``check`` is the strict test)."""
     s = version.strip()
-    if not s:
-        raise InvalidVersion(NAME, version, "empty version")
+    if not s or not ("0" <= s[0] <= "9"):
+        raise InvalidVersion(NAME, version, "an apk version starts with a digit")
     toks = _tokens(s)
     key: list[object] = []
     for k, (t, v) in enumerate(toks):
