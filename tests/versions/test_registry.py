@@ -126,3 +126,10 @@ def test_hostile_lengths_are_refused_before_parsing():
         semver.parse_range("v" * 100_000)
     assert "longer than" in e2.value.message
     assert semver.satisfies("1.0.0", "v" * 1000) is False
+
+
+def test_sort_key_sorts_by_the_ecosystem_order():
+    vs = ["1.0-1", "1:0.1-1", "1.0~rc1-1", "1.0-1+deb12u1"]
+    assert sorted(vs, key=versions.sort_key("Debian:12")) == [
+        "1.0~rc1-1", "1.0-1", "1.0-1+deb12u1", "1:0.1-1"
+    ]

@@ -44,6 +44,7 @@ __all__ = [
     "scheme_for",
     "scheme_for_or_none",
     "semver2_parse",
+    "sort_key",
     "validate",
 ]
 
@@ -163,6 +164,11 @@ def scheme_for_or_none(ecosystem: str) -> Scheme | None:
 def parse(ecosystem: str, version: str) -> Any:
     """A comparable key for ``version`` in ``ecosystem`` (cached). Raises InvalidVersion."""
     return scheme_for(ecosystem).parse(version)
+
+
+def sort_key(ecosystem: str) -> Callable[[str], Any]:
+    """The cached key function of an ecosystem: ``sorted(vs, key=sort_key("PyPI"))``."""
+    return scheme_for(ecosystem).parse
 
 
 def compare(ecosystem: str, a: str, b: str) -> int:
