@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -26,15 +27,15 @@ def sign(x: int) -> int:
 
 
 def check_pairs(
-    path: Path, cmp: object, transform: object = None
+    path: Path, cmp: Callable[[str, str], int], transform: Callable[[str], str] | None = None
 ) -> tuple[int, list[str]]:
     """Run ``cmp(a, b)`` on every ``a<TAB>b<TAB>expected`` row; (rows checked, failures)."""
     failures = []
     n = 0
     for a, b, want, *_ in rows(path, 3):
         if transform is not None:
-            a, b = transform(a), transform(b)  # type: ignore[operator]
-        got = sign(cmp(a, b))  # type: ignore[operator]
+            a, b = transform(a), transform(b)
+        got = sign(cmp(a, b))
         n += 1
         if got != int(want):
             failures.append(f"{a!r} vs {b!r}: want {want}, got {got}")
