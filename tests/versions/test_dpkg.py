@@ -91,7 +91,7 @@ def test_encoding_matches_the_character_loop_on_random_versions():
         a = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 7)))
         b = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 7)))
         want = (_reference_verrevcmp(a, b) > 0) - (_reference_verrevcmp(a, b) < 0)
-        ka, kb = dpkg._encode(a), dpkg._encode(b)
+        ka, kb = dpkg.verrevcmp_key(a), dpkg.verrevcmp_key(b)
         assert (ka > kb) - (ka < kb) == want, (a, b)
 
 

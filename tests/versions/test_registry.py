@@ -39,6 +39,11 @@ from hullcheck.errors import ExitCode, InvalidVersion, UnknownEcosystemError, Us
         ("Packagist:https://packages.drupal.org/8", "packagist"),
         ("Hex", "semver"),
         ("Pub", "pub"),
+        ("Hackage", "pvp"),
+        ("GHC", "pvp"),
+        ("CRAN", "r"),
+        ("Bioconductor", "r"),
+        ("opam", "opam"),
         ("Root:Alpine:3.18", "apk"),
         ("Root:PyPI", "pep440"),
     ],
@@ -58,9 +63,9 @@ def test_every_registered_name_is_an_osv_ecosystem_or_a_known_extra(shared_data)
 
 def test_unknown_ecosystem_is_a_usage_error():
     with pytest.raises(UnknownEcosystemError) as e:
-        versions.compare("Hackage", "1.0", "2.0")
+        versions.compare("Android", "1.0", "2.0")
     assert isinstance(e.value, UsageError) and e.value.exit_code == ExitCode.USAGE
-    assert "Hackage" in e.value.diagnostics()
+    assert "Android" in e.value.diagnostics()
 
 
 def test_invalid_version_is_specific_and_catchable():
@@ -133,3 +138,17 @@ def test_sort_key_sorts_by_the_ecosystem_order():
     assert sorted(vs, key=versions.sort_key("Debian:12")) == [
         "1.0~rc1-1", "1.0-1", "1.0-1+deb12u1", "1:0.1-1"
     ]
+
+
+def test_number_list_and_opam_orders():
+    # PVP / R: number lists, a prefix first; R also splits on "-"
+    assert versions.compare("Hackage", "1.2", "1.2.0") == -1
+    assert versions.compare("Hackage", "1.10", "1.9.9") == 1
+    assert versions.compare("CRAN", "1.2-3", "1.2.3") == 0
+    assert versions.compare("CRAN", "0.9-10", "0.9-9") == 1
+    # opam: Debian's order on the whole string, "~" before everything
+    assert versions.compare("opam", "1.0~beta", "1.0") == -1
+    assert versions.compare("opam", "1.0-1", "1.0") == 1
+    for eco, bad in [("Hackage", "1.0-tag"), ("CRAN", "1"), ("opam", "")]:
+        with pytest.raises(InvalidVersion):
+            versions.parse(eco, bad)

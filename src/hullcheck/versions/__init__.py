@@ -25,6 +25,8 @@ from hullcheck.versions import (
     golang,
     maven,
     nuget,
+    numeric,
+    opam,
     packagist,
     pep440,
     rpm,
@@ -97,6 +99,9 @@ SCHEMES: dict[str, Scheme] = {
         _scheme(rubygems.NAME, rubygems.parse),
         _scheme(nuget.NAME, nuget.parse),
         _scheme(packagist.NAME, packagist.parse),
+        _scheme(numeric.PVP, numeric.parse_pvp),
+        _scheme(numeric.R, numeric.parse_r),
+        _scheme(opam.NAME, opam.parse),
     )
 }
 
@@ -138,6 +143,11 @@ ECOSYSTEMS: dict[str, str] = {
     "RubyGems": rubygems.NAME,
     "NuGet": nuget.NAME,
     "Packagist": packagist.NAME,
+    "Hackage": numeric.PVP,
+    "GHC": numeric.PVP,
+    "CRAN": numeric.R,
+    "Bioconductor": numeric.R,
+    "opam": opam.NAME,
 }
 _BY_LOWER = {k.lower(): v for k, v in ECOSYSTEMS.items()}
 

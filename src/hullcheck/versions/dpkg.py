@@ -6,7 +6,7 @@ non-digit characters, a 0 terminator, then the number. dpkg's character order is
 ``~`` < end of run < letters < everything else, so ``~`` weighs -1, letters their code point and
 other characters their code point + 256. A final 0 stands for "end of string": it meets, at the
 same position in a longer version, the first weight of a new non-digit run, which is never 0, so
-plain tuple comparison gives dpkg's answer (see ``_encode``).
+plain tuple comparison gives dpkg's answer (see ``verrevcmp_key``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def _weight(c: str) -> int:
     return ord(c) + 256
 
 
-def _encode(s: str) -> tuple[int, ...]:
+def verrevcmp_key(s: str) -> tuple[int, ...]:
+    """dpkg's verrevcmp order on one string (upstream or revision) as a plain tuple."""
     out: list[int] = []
     for nondigit, digits in _RUN.findall(s):
         if not nondigit and not digits:
@@ -83,7 +84,7 @@ def parse(version: str) -> Key:
     does not start with a digit only make dpkg warn, so they still get a key (``check`` is strict).
     """
     epoch, upstream, revision = split(version)
-    return (epoch, _encode(upstream), _encode(revision))
+    return (epoch, verrevcmp_key(upstream), verrevcmp_key(revision))
 
 
 def check(version: str) -> None:
