@@ -111,12 +111,16 @@ def test_fixture(case: Case):
         assert len(skipped) == n, f"{version}: skipped {skipped}"
 
 
-def test_unknown_ecosystem_only_fails_when_an_ecosystem_range_needs_it():
+def test_unknown_ecosystem_skips_only_ecosystem_ranges():
     semver_only = {"ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}
     assert is_affected("NoSuchEcosystem", "1.0.0", semver_only) is not None
-    eco = {"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}
-    with pytest.raises(versions.UnknownEcosystemError):
-        is_affected("NoSuchEcosystem", "1.0.0", eco)
+    skipped: list[Skipped] = []
+    eco = {"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}],
+           "versions": ["1.0.0"]}
+    hit = is_affected("NoSuchEcosystem", "1.0.0", eco, skipped=skipped)
+    assert hit is not None and hit.via == "versions"  # exact string still matches
+    assert is_affected("NoSuchEcosystem", "2.0.0", eco, skipped=skipped) is None
+    assert [(s.range_index, s.kind) for s in skipped] == [(0, "range"), (0, "range")]
 
 
 def test_hostile_shapes_do_not_crash():

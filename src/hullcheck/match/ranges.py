@@ -83,8 +83,9 @@ def is_affected(
     """Whether ``version`` of a package in ``ecosystem`` is affected by one OSV ``affected`` entry.
 
     Returns the first matching range's hit (ranges in record order), else a ``versions`` hit,
-    else None. Raises only ``UnknownEcosystemError`` when an ECOSYSTEM range must be evaluated
-    for an ecosystem without a version scheme.
+    else None. Never raises for what the record or the version holds: an ECOSYSTEM range of an
+    ecosystem without a version scheme is skipped and reported like an unreadable version
+    (SEMVER ranges and exact ``versions`` entries still match).
     """
 
     def skip(ri: int | None, kind: str, v: str, why: str) -> None:
@@ -106,8 +107,11 @@ def is_affected(
         if rtype == SEMVER:
             parse = versions.semver2_parse
         elif rtype == ECOSYSTEM:
-            scheme = versions.scheme_for(ecosystem)
-            parse = scheme.parse
+            eco_scheme = versions.scheme_for_or_none(ecosystem)
+            if eco_scheme is None:
+                skip(ri, "range", ecosystem, "no version scheme for this ecosystem")
+                continue
+            parse = eco_scheme.parse
         else:
             skip(ri, "range", str(rtype), "unknown range type")
             continue
@@ -185,8 +189,10 @@ def is_affected(
     if listed and isinstance(listed, Sequence) and not isinstance(listed, str):
         if version in listed:
             return _versions_hit(all_fixed, pkg_keys)
+        scheme = versions.scheme_for_or_none(ecosystem)
+        if scheme is None:
+            return None  # without a scheme only the exact string can match
         try:
-            scheme = versions.scheme_for(ecosystem)
             v = scheme.parse(version)
         except VersionError as e:
             if ECOSYSTEM not in pkg_keys:  # not reported yet by an ECOSYSTEM range
