@@ -55,11 +55,27 @@ class _Budget:
     limits: Limits
     read: int = 0
     archives: int = 0
-    problems: list[str] = field(default_factory=list)
+    # kind of problem -> (first few details, how many): a bomb of 10,000 oversized entries is
+    # a short line in the report, not 10,000 of them.
+    notes: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict)
 
-    def note(self, msg: str) -> None:
-        if msg not in self.problems and len(self.problems) < 50:
-            self.problems.append(msg)
+    def note(self, kind: str, detail: str) -> None:
+        details, count = self.notes.setdefault(kind, ([], [0]))
+        count[0] += 1
+        if len(details) < _DETAILS_PER_KIND:
+            details.append(detail[:200])
+
+    @property
+    def problems(self) -> list[str]:
+        out: list[str] = []
+        for details, (count,) in self.notes.values():
+            out.extend(details)
+            if count > len(details):
+                out[-1] += f" (and {count - len(details)} more like it)"
+        return out
+
+
+_DETAILS_PER_KIND = 3
 
 
 class ArchiveError(ValueError):
@@ -167,7 +183,9 @@ def _walk(
                 manifest = parse_manifest(data)
         elif upper.startswith("META-INF/MAVEN/") and entry.endswith("/pom.properties"):
             if len(poms) >= limits.max_poms:
-                budget.note(f"{where}: more than {limits.max_poms} pom.properties, rest skipped")
+                budget.note(
+                    "poms", f"{where}: more than {limits.max_poms} pom.properties, rest skipped"
+                )
                 continue
             data = _read_entry(zf, info, limits.max_metadata_size, budget, where)
             if data is not None:
@@ -181,25 +199,32 @@ def _walk(
         inner_chain = (*chain, entry)
         inner_where = _where(inner_chain)
         if depth + 1 > limits.max_depth:
-            budget.note(f"{inner_where}: nested deeper than {limits.max_depth} archives, skipped")
+            budget.note(
+                "depth", f"{inner_where}: nested deeper than {limits.max_depth} archives, skipped"
+            )
             continue
         if budget.archives >= limits.max_archives:
-            budget.note(f"more than {limits.max_archives} nested archives, rest skipped")
+            budget.note(
+                "archives", f"more than {limits.max_archives} nested archives, rest skipped"
+            )
             break
         budget.archives += 1
         if info.file_size > limits.max_nested_size:
-            budget.note(f"{inner_where}: {info.file_size} bytes exceeds the nested archive limit")
+            budget.note(
+                "nested-size",
+                f"{inner_where}: {info.file_size} bytes exceeds the nested archive limit",
+            )
             continue
         data = _read_entry(zf, info, limits.max_nested_size, budget, inner_where)
         if data is None:
             continue
         if not data.startswith(b"PK"):
-            budget.note(f"{inner_where}: not a zip archive")
+            budget.note("nested-bad", f"{inner_where}: not a zip archive")
             continue
         try:
             inner = _open_zip(io.BytesIO(data), limits)
         except Exception as e:
-            budget.note(f"{inner_where}: {e}"[:200])
+            budget.note("nested-bad", f"{inner_where}: {e}")
             continue
         with inner:
             yield from _walk(inner, inner_chain, entry.rsplit("/", 1)[-1], depth + 1, budget)
@@ -215,22 +240,22 @@ def _read_entry(
     """The entry's bytes, or None (with a note) when it is too big, over budget or broken."""
     remaining = budget.limits.max_total_read - budget.read
     if remaining <= 0:
-        budget.note(f"read budget of {budget.limits.max_total_read} bytes exhausted")
+        budget.note("budget", f"read budget of {budget.limits.max_total_read} bytes exhausted")
         return None
     cap = min(limit, remaining)
     try:
         with zf.open(info) as fh:
             data = fh.read(cap + 1)
     except Exception as e:  # bad CRC, encryption, unsupported method, truncated data
-        budget.note(f"{where}: cannot read {info.filename}: {type(e).__name__}"[:200])
+        budget.note("unreadable", f"{where}: cannot read {info.filename}: {type(e).__name__}")
         budget.read += info.compress_size
         return None
     budget.read += len(data)
     if len(data) > cap:
         if cap < limit:
-            budget.note(f"read budget of {budget.limits.max_total_read} bytes exhausted")
+            budget.note("budget", f"read budget of {budget.limits.max_total_read} bytes exhausted")
         else:
-            budget.note(f"{where}: {info.filename} exceeds {limit} bytes, skipped"[:200])
+            budget.note("entry-size", f"{where}: {info.filename} exceeds {limit} bytes, skipped")
         return None
     return data
 
