@@ -6,9 +6,9 @@ pointer size and byte order. ``parse_executable`` gives exactly that, reading on
 through a seekable stream; section contents are read on demand with ``read`` (bounded), never
 the whole binary.
 
-ELF goes through pyelftools. PE and Mach-O are parsed here by hand: only the fixed-size headers
-and the section/segment tables are needed, the libraries that exist for them (pefile, macholib)
-load far more than that (pefile maps the whole file) and are not dependencies of hullcheck.
+All three are parsed here by hand: only the fixed-size headers and the section/segment tables
+are needed. The libraries that exist do far more and are slow for that (pyelftools, see below) or
+load the whole file (pefile) and are not dependencies (pefile, macholib).
 Every failure of a malformed file is an ``ExeFormatError``; nothing else escapes.
 """
 
@@ -17,8 +17,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
-
-from elftools.elf.elffile import ELFFile
 
 ELF_MAGIC = b"\x7fELF"
 PE_MAGIC = b"MZ"
@@ -58,6 +56,11 @@ class Region:
     executable: bool = False
     segment: str = ""
     initialized_data: bool = False  # PE IMAGE_SCN_CNT_INITIALIZED_DATA
+    declared_size: int = 0  # what the headers claim; more than file_size when the file is cut
+
+    @property
+    def truncated(self) -> bool:
+        return self.declared_size > self.file_size
 
 
 @dataclass(frozen=True)
@@ -136,63 +139,124 @@ def parse_executable(stream: BinaryIO, file_size: int) -> list[Executable]:
         raise
     except (struct.error, ValueError, OverflowError, IndexError, KeyError, TypeError) as e:
         raise ExeFormatError(f"malformed {kind} headers: {type(e).__name__}") from e
-    except Exception as e:  # pyelftools raises its own (and construct's) error types
-        raise ExeFormatError(f"malformed {kind} headers: {type(e).__name__}: {e}"[:200]) from e
     return []
 
 
 # --- ELF ------------------------------------------------------------------------------------
+# pyelftools parses ELF correctly but builds rich objects for every section and segment (dynamic
+# tables, hash sections...): about 10 ms per binary, which adds up to minutes over the thousands of
+# executables and libraries of a large image. Only the two header tables and the section names
+# are needed here, which is a handful of reads.
 
 _SHT_NOBITS = 8
 _SHF_WRITE = 0x1
 _SHF_EXECINSTR = 0x4
+_PT_LOAD = 1
 _PF_X = 0x1
 _PF_W = 0x2
+_SHN_XINDEX = 0xFFFF
+_PN_XNUM = 0xFFFF
+MAX_SHSTRTAB = 1 << 20
 
 
 def _parse_elf(stream: BinaryIO, file_size: int) -> Executable:
-    elf = ELFFile(stream)
-    nsec = elf.num_sections()
-    if nsec > MAX_SECTIONS:
-        raise ExeFormatError(f"ELF claims {nsec} sections")
-    if elf.num_segments() > MAX_SECTIONS:
-        raise ExeFormatError("ELF claims too many program headers")
+    ident = read_at(stream, 0, 16, file_size)
+    ei_class, ei_data = ident[4], ident[5]
+    if ei_class not in (1, 2) or ei_data not in (1, 2):
+        raise ExeFormatError(f"unknown ELF class {ei_class} or data encoding {ei_data}")
+    is64 = ei_class == 2
+    bo = "<" if ei_data == 1 else ">"
+    # e_type, e_machine, e_version, e_entry, e_phoff, e_shoff, e_flags, e_ehsize, e_phentsize,
+    # e_phnum, e_shentsize, e_shnum, e_shstrndx; addresses and offsets are 4 or 8 bytes wide.
+    hdr_fmt = bo + ("HHIQQQIHHHHHH" if is64 else "HHIIIIIHHHHHH")
+    fields = struct.unpack(hdr_fmt, read_at(stream, 16, struct.calcsize(hdr_fmt), file_size))
+    machine, phoff, shoff = fields[1], fields[4], fields[5]
+    phentsize, phnum, shentsize, shnum, shstrndx = fields[8:13]
+    # Section headers have the same field order in both classes; program headers do not.
+    sh_fmt = bo + ("IIQQQQIIQQ" if is64 else "IIIIIIIIII")
+    ph_fmt = bo + ("IIQQQQQQ" if is64 else "IIIIIIII")
+    sh_size, ph_size = struct.calcsize(sh_fmt), struct.calcsize(ph_fmt)
+
+    def section_header(i: int) -> tuple[int, ...]:
+        # (name, type, flags, addr, offset, size, link, info)
+        raw = read_at(stream, shoff + i * shentsize, sh_size, file_size)
+        return struct.unpack(sh_fmt, raw)[:8]
+
+    # Extended numbering: counts that do not fit in 16 bits live in section header 0.
+    if shoff and (shnum == 0 or shstrndx == _SHN_XINDEX or phnum == _PN_XNUM):
+        if shentsize < sh_size:
+            raise ExeFormatError("ELF section header entries are too small")
+        h0 = section_header(0)
+        if shnum == 0:
+            shnum = h0[5]
+        if shstrndx == _SHN_XINDEX:
+            shstrndx = h0[6]
+        if phnum == _PN_XNUM:
+            phnum = h0[7]
+    if shnum > MAX_SECTIONS or phnum > MAX_SECTIONS:
+        raise ExeFormatError(f"ELF claims {shnum} sections and {phnum} program headers")
+
+    headers: list[tuple[int, ...]] = []
+    if shoff and shnum:
+        if shentsize < sh_size:
+            raise ExeFormatError("ELF section header entries are too small")
+        table = read_at(stream, shoff, shnum * shentsize, file_size)
+        for i in range(shnum):
+            f = struct.unpack_from(sh_fmt, table, i * shentsize)
+            headers.append(f[:8])
+    names = b""
+    if headers and shstrndx < len(headers):
+        st = headers[shstrndx]
+        if st[1] != _SHT_NOBITS:
+            names = read_at(stream, st[4], min(st[5], MAX_SHSTRTAB), file_size)
     sections: list[Region] = []
-    for sec in elf.iter_sections():
-        h = sec.header
-        in_file = 0 if h["sh_type"] == "SHT_NOBITS" or h["sh_type"] == _SHT_NOBITS else h["sh_size"]
+    for name_off, sh_type, flags, addr, offset, size, _link, _info in headers:
+        end = names.find(b"\0", name_off) if name_off < len(names) else -1
+        name = names[name_off:end].decode("latin-1") if end >= 0 else ""
+        in_file = 0 if sh_type == _SHT_NOBITS else size
         sections.append(
             Region(
-                name=sec.name,
-                addr=h["sh_addr"],
-                file_size=_clip(h["sh_offset"], in_file, file_size),
-                offset=h["sh_offset"],
-                writable=bool(h["sh_flags"] & _SHF_WRITE),
-                executable=bool(h["sh_flags"] & _SHF_EXECINSTR),
+                name=name,
+                addr=addr,
+                file_size=_clip(offset, in_file, file_size),
+                declared_size=in_file,
+                offset=offset,
+                writable=bool(flags & _SHF_WRITE),
+                executable=bool(flags & _SHF_EXECINSTR),
             )
         )
+
     segments: list[Region] = []
-    for seg in elf.iter_segments():
-        h = seg.header
-        if h["p_type"] != "PT_LOAD":
-            continue
-        segments.append(
-            Region(
-                name="PT_LOAD",
-                addr=h["p_vaddr"],
-                file_size=_clip(h["p_offset"], min(h["p_filesz"], h["p_memsz"]), file_size),
-                offset=h["p_offset"],
-                writable=bool(h["p_flags"] & _PF_W),
-                executable=bool(h["p_flags"] & _PF_X),
+    if phoff and phnum:
+        if phentsize < ph_size:
+            raise ExeFormatError("ELF program header entries are too small")
+        table = read_at(stream, phoff, phnum * phentsize, file_size)
+        for i in range(phnum):
+            f = struct.unpack_from(ph_fmt, table, i * phentsize)
+            if is64:
+                p_type, p_flags, p_offset, p_vaddr, _paddr, p_filesz, p_memsz, _align = f
+            else:
+                p_type, p_offset, p_vaddr, _paddr, p_filesz, p_memsz, p_flags, _align = f
+            if p_type != _PT_LOAD:
+                continue
+            segments.append(
+                Region(
+                    name="PT_LOAD",
+                    addr=p_vaddr,
+                    file_size=_clip(p_offset, min(p_filesz, p_memsz), file_size),
+                    declared_size=min(p_filesz, p_memsz),
+                    offset=p_offset,
+                    writable=bool(p_flags & _PF_W),
+                    executable=bool(p_flags & _PF_X),
+                )
             )
-        )
     return Executable(
         format="elf",
-        ptr_size=8 if elf.elfclass == 64 else 4,
-        big_endian=not elf.little_endian,
+        ptr_size=8 if is64 else 4,
+        big_endian=bo == ">",
         sections=tuple(sections),
         segments=tuple(segments),
-        machine=str(elf.header["e_machine"]),
+        machine=str(machine),
     )
 
 
@@ -247,6 +311,7 @@ def _parse_pe(stream: BinaryIO, file_size: int) -> Executable | None:
                 name=name,
                 addr=image_base + vaddr,
                 file_size=_clip(raw_ptr, size, file_size),
+                declared_size=size,
                 offset=raw_ptr,
                 writable=bool(chars & _IMAGE_SCN_MEM_WRITE),
                 executable=bool(chars & (_IMAGE_SCN_MEM_EXECUTE | _IMAGE_SCN_CNT_CODE)),
@@ -317,6 +382,7 @@ def _parse_macho(stream: BinaryIO, base: int, size: int, file_size: int) -> Exec
                     name=segname,
                     addr=vmaddr,
                     file_size=_clip(base + fileoff, filesz, end),
+                    declared_size=filesz,
                     offset=base + fileoff,
                     writable=bool(initprot & _VM_PROT_WRITE),
                     executable=bool(initprot & _VM_PROT_EXECUTE),
@@ -340,6 +406,7 @@ def _parse_macho(stream: BinaryIO, base: int, size: int, file_size: int) -> Exec
                         name=sname,
                         addr=saddr,
                         file_size=0 if zerofill else _clip(base + soff, ssize, end),
+                        declared_size=0 if zerofill else ssize,
                         offset=base + soff,
                         writable=bool(initprot & _VM_PROT_WRITE),
                         segment=ssegname,

@@ -73,11 +73,10 @@ class GoBuildInfo:
 
 def _candidates(exe: Executable) -> list[Region]:
     """Where the header may be, in the order Go's own reader looks."""
-    named = [
-        s
-        for s in exe.sections
-        if s.name in (".go.buildinfo", "__go_buildinfo") and s.file_size >= _HEADER
-    ]
+    named = [s for s in exe.sections if s.name in (".go.buildinfo", "__go_buildinfo")]
+    if any(s.truncated for s in named):
+        raise GoBuildInfoError("the build info section lies past the end of the file")
+    named = [s for s in named if s.file_size >= _HEADER]
     if named:
         return named
     if exe.format == "elf":

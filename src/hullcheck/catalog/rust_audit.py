@@ -22,6 +22,7 @@ from packageurl import PackageURL
 from hullcheck.catalog.exeformat import (
     Executable,
     ExeFormatError,
+    Region,
     parse_executable,
     read_at,
     stream_size,
@@ -60,7 +61,7 @@ class RustAuditAnalyzer:
                 blobs = [
                     read_at(stream, sec.offset, sec.file_size, size)
                     for exe in parse_executable(stream, size)
-                    if (sec := _audit_section(exe)) is not None and _fits(sec.file_size)
+                    if (sec := _audit_section(exe)) is not None and _fits(sec)
                 ]
             if not blobs:
                 return None  # not a binary, or built without cargo-auditable
@@ -81,16 +82,18 @@ class RustAuditAnalyzer:
         return Artifact(self.id, f.path, packages=tuple(packages))
 
 
-def _audit_section(exe: Executable) -> Any:
+def _audit_section(exe: Executable) -> Region | None:
     if exe.format == "macho":
         return exe.section(SECTION, segment="__DATA")
     return exe.section(SECTION)
 
 
-def _fits(size: int) -> bool:
-    if size > MAX_COMPRESSED:
-        raise AuditDataError(f"section of {size} bytes exceeds the limit")
-    return size > 0
+def _fits(sec: Region) -> bool:
+    if sec.truncated:
+        raise AuditDataError("the .dep-v0 section lies past the end of the file")
+    if sec.file_size > MAX_COMPRESSED:
+        raise AuditDataError(f"section of {sec.file_size} bytes exceeds the limit")
+    return sec.file_size > 0
 
 
 def decompress(blob: bytes) -> bytes:
