@@ -168,13 +168,15 @@ def go_builds() -> GoBuilds:
     binaries: dict[str, Path] = {}
     for name, (goos, goarch, flags) in TARGETS.items():
         out = root / "bin" / (name + (".exe" if goos == "windows" else ""))
-        subprocess.run(
+        r = subprocess.run(
             ["go", "build", *flags, "-o", str(out), "."],
             cwd=app,
             env=env | {"GOOS": goos, "GOARCH": goarch},
-            check=True,
             capture_output=True,
+            text=True,
             timeout=300,
         )
+        if r.returncode != 0:
+            raise RuntimeError(f"go build for {name} failed:\n{r.stderr}")
         binaries[name] = out
     return GoBuilds(root=root, binaries=binaries, env=env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -160,6 +161,22 @@ def test_quoted_build_settings_are_unquoted(builds: GoBuilds) -> None:
     main = next(p for p in art.packages if p.metadata.get("main_module"))
     assert main.metadata["build_settings"]["-ldflags"] == LDFLAGS
     assert "-trimpath" not in main.metadata["build_settings"]
+
+
+def test_universal_macho_reports_each_module_once(builds: GoBuilds) -> None:
+    thin = builds.binaries["darwin-arm64"].read_bytes()
+    # A fat header with two slices (arm64 twice: the format does not care), 4 KiB aligned.
+    pad = (-len(thin)) % 4096
+    head = struct.pack(">II", 0xCAFEBABE, 2)
+    head += struct.pack(">iiIII", 0x0100000C, 0, 4096, len(thin), 12)
+    head += struct.pack(">iiIII", 0x0100000C, 0, 4096 + len(thin) + pad, len(thin), 12)
+    fat = head.ljust(4096, b"\0") + thin + b"\0" * pad + thin
+    art_fat = ANALYZER.analyze(file_input("/usr/local/bin/app", fat))
+    art_thin = analyze_file(builds.binaries["darwin-arm64"])
+    assert art_fat is not None and art_thin is not None and art_fat.unknown is None
+    assert [(p.name, p.version) for p in art_fat.packages] == [
+        (p.name, p.version) for p in art_thin.packages
+    ]
 
 
 # --- the pre-Go-1.18 layout: two pointers to string headers ----------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import struct
 import subprocess
 import time
 import tomllib
@@ -175,6 +176,34 @@ def test_pe_with_audit_data(lock: dict[str, Any], tools: tuple[str, str], tmp_pa
     art = analyze_path(exe)
     check_against_lock(art, doc, str(exe))
     assert art is not None and all(p.metadata["audit_format"] == 1 for p in art.packages)
+
+
+def macho_with_section(thin: bytes, payload: bytes) -> bytes:
+    """The Go darwin build with its ``__DATA,__noptrdata`` section renamed to ``.dep-v0`` and
+    filled with ``payload`` (binutils cannot add sections to Mach-O files)."""
+    data = bytearray(thin)
+    at = data.find(b"__noptrdata\0\0\0\0\0__DATA\0")
+    assert at > 0
+    size = struct.unpack_from("<Q", data, at + 40)[0]
+    offset = struct.unpack_from("<I", data, at + 48)[0]
+    assert len(payload) <= size
+    data[at : at + 16] = b".dep-v0".ljust(16, b"\0")
+    struct.pack_into("<Q", data, at + 40, len(payload))
+    data[offset : offset + len(payload)] = payload
+    return bytes(data)
+
+
+def test_macho_with_audit_data(lock: dict[str, Any]) -> None:
+    need(shutil.which("go"), "the go toolchain, to build a Mach-O")
+    doc = audit_json_from_lock(lock, root="hello_world")
+    thin = go_builds().binaries["darwin-arm64"].read_bytes()
+    data = macho_with_section(thin, zlib.compress(json.dumps(doc).encode()))
+    check_against_lock(analyze_bytes(data, "/usr/local/bin/app"), doc, "/usr/local/bin/app")
+    # The same section name in another segment is not audit data.
+    other = data.replace(
+        b".dep-v0".ljust(16, b"\0") + b"__DATA\0", b".dep-v0".ljust(16, b"\0") + b"__DATX\0", 1
+    )
+    assert analyze_bytes(other) is None
 
 
 def test_kind_and_odd_fields(tools: tuple[str, str], c_binary: Path, tmp_path: Path) -> None:
