@@ -106,6 +106,25 @@ def test_shaded_jar_gives_one_package_per_pom_properties(jars: dict[str, bytes])
     assert art is not None and all(p.metadata["confidence"] == "high" for p in art.packages)
 
 
+def with_manifest(data: bytes, manifest: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        entries = {n: z.read(n) for n in z.namelist() if n != "META-INF/MANIFEST.MF"}
+    return make_zip({"META-INF/MANIFEST.MF": manifest, **entries})
+
+
+def test_shaded_jar_whose_manifest_names_one_of_its_poms(jars: dict[str, bytes]) -> None:
+    poms = poms_in(jars[SHADED.name])
+    _, own_artifact, own_version = next(p for p in poms if p[1] == "wagon-http")
+    version_only = f"Manifest-Version: 1.0\nImplementation-Version: {own_version}\n\n".encode()
+    titled = version_only.replace(b"\n\n", f"\nImplementation-Title: {own_artifact}\n\n".encode())
+    expected = {(f"{g}:{a}", v) for g, a, v in poms}
+    # The title says which pom.properties is the jar's own: nothing more is reported.
+    assert idents(analyze("/lib/bundle.jar", with_manifest(jars[SHADED.name], titled))) == expected
+    # Without it, the jar itself is a further (unmatchable) package from its manifest.
+    art = analyze("/lib/bundle.jar", with_manifest(jars[SHADED.name], version_only))
+    assert idents(art) == expected | {("bundle", own_version)}
+
+
 # --- nested archives ---------------------------------------------------------------------------
 
 
@@ -384,6 +403,24 @@ def test_nesting_beyond_the_depth_limit_is_skipped() -> None:
     assert art.unknown and f"nested deeper than {limit}" in art.unknown
     deepest = max(art.packages, key=lambda p: p.metadata["archive_path"].count("!/"))
     assert deepest.metadata["archive_path"].count("!/") == limit
+
+
+def test_total_entries_across_nested_archives_are_bounded() -> None:
+    def lib(n: int) -> bytes:
+        files = {f"c{i}.class": b"x" for i in range(100)}
+        return make_zip(
+            {
+                **files,
+                f"META-INF/maven/g/lib{n}/pom.properties": pom_properties("g", f"lib{n}", "1"),
+            }
+        )
+
+    war = make_zip(
+        {"WEB-INF/lib/a.jar": lib(1), "WEB-INF/lib/b.jar": lib(2), "WEB-INF/lib/c.jar": lib(3)}
+    )
+    art = analyze("/x.war", war, JavaArchiveAnalyzer(Limits(max_total_entries=150)))
+    assert art is not None and art.unknown and "more than 150 entries in all" in art.unknown
+    assert idents(art) == {("g:lib1", "1"), ("g:lib2", "1")}
 
 
 def test_too_many_entries_is_unknown() -> None:

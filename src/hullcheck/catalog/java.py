@@ -93,6 +93,11 @@ def _archive_packages(arc: ArchiveInfo, outer_path: str, archive_path: str) -> l
         base["nested_path"] = "!/".join(arc.chain)
     manifest = arc.manifest or {}
     file_name, file_version = split_file_name(arc.name)
+    # Names under which a pom.properties is the archive's own rather than a bundled one's.
+    self_names = {file_name, _clean(manifest.get("Implementation-Title"))}
+    symbolic = _clean(manifest.get("Bundle-SymbolicName")).split(";", 1)[0].strip()
+    self_names |= {symbolic, symbolic.rsplit(".", 1)[-1]}
+    self_names.discard("")
     out: list[Package] = []
     describes_self = False
     for entry, props in arc.poms:
@@ -103,7 +108,7 @@ def _archive_packages(arc: ArchiveInfo, outer_path: str, archive_path: str) -> l
             _COORD.match(group) and _COORD.match(artifact) and _VERSION.match(version)
         ):
             continue
-        if len(arc.poms) == 1 or artifact == file_name:
+        if len(arc.poms) == 1 or artifact in self_names:
             describes_self = True
         meta = dict(base, pom_properties=entry, source="pom.properties", confidence="high")
         out.append(_package(group, artifact, version, outer_path, meta))

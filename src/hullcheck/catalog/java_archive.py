@@ -38,6 +38,7 @@ class Limits:
     max_metadata_size: int = 1 << 20  # MANIFEST.MF, pom.properties
     max_poms: int = 10_000  # pom.properties per archive
     max_archives: int = 10_000  # nested archives per outer file
+    max_total_entries: int = 1_000_000  # entries across the outer file and all nested ones
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class _Budget:
     limits: Limits
     read: int = 0
     archives: int = 0
+    entries: int = 0
     # kind of problem -> (first few details, how many): a bomb of 10,000 oversized entries is
     # a short line in the report, not 10,000 of them.
     notes: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict)
@@ -167,6 +169,7 @@ def _walk(
 ) -> Iterator[ArchiveInfo]:
     limits = budget.limits
     where = _where(chain)
+    budget.entries += len(zf.infolist())
     manifest: dict[str, str] | None = None
     poms: list[tuple[str, dict[str, str]]] = []
     nested: list[zipfile.ZipInfo] = []
@@ -203,6 +206,11 @@ def _walk(
                 "depth", f"{inner_where}: nested deeper than {limits.max_depth} archives, skipped"
             )
             continue
+        if budget.entries > limits.max_total_entries:
+            budget.note(
+                "entries", f"more than {limits.max_total_entries} entries in all, rest skipped"
+            )
+            break
         if budget.archives >= limits.max_archives:
             budget.note(
                 "archives", f"more than {limits.max_archives} nested archives, rest skipped"
