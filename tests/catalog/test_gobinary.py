@@ -3,6 +3,7 @@ the pre-1.18 pointer layout built with a C compiler, and hostile variants."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import struct
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hullcheck.catalog.exeformat import parse_executable
-from hullcheck.catalog.gobinary import SKIP_MATCH, GoBinaryAnalyzer
+from hullcheck.catalog.gobinary import SKIP_MATCH, GoBinaryAnalyzer, packages_from_build_info
 from hullcheck.catalog.gobuildinfo import go_toolchain_semver, parse_modinfo, read_build_info
 from hullcheck.catalog.interface import Artifact, FileInput
 from hullcheck.model import PackageType
@@ -401,3 +402,25 @@ def test_parse_modinfo_replacements_quotes_and_bad_lines() -> None:
 )
 def test_toolchain_versions(go: str, semver: str | None) -> None:
     assert go_toolchain_semver(go) == semver
+
+
+def test_stamped_main_module_and_development_toolchain() -> None:
+    # Go 1.24 stamps the main module with its VCS version; a toolchain built from source
+    # calls itself "devel ...". Neither can be produced by the Go 1.19 used in the tests.
+    text = (
+        "path\texample.com/tool/cmd/tool\n"
+        "mod\texample.com/tool\tv1.2.3\th1:abc=\n"
+        "dep\tgolang.org/x/net\tv0.0.0-20220722155237-a158d28d115b\th1:def=\n"
+        "build\tvcs.revision=0123abcd\n"
+    )
+    info = dataclasses.replace(parse_modinfo(text), go_version="devel go1.24-abcdef")
+    pkgs = {p.name: p for p in packages_from_build_info(info, "/usr/bin/tool")}
+    main = pkgs["example.com/tool"]
+    assert main.version == "v1.2.3" and SKIP_MATCH not in main.metadata
+    assert main.purl == "pkg:golang/example.com/tool@v1.2.3"
+    assert main.metadata["build_settings"] == {"vcs.revision": "0123abcd"}
+    net = pkgs["golang.org/x/net"]
+    assert net.version == "v0.0.0-20220722155237-a158d28d115b"
+    assert net.purl == "pkg:golang/golang.org/x/net@v0.0.0-20220722155237-a158d28d115b"
+    stdlib = pkgs["stdlib"]
+    assert SKIP_MATCH in stdlib.metadata and stdlib.purl == "pkg:golang/stdlib"

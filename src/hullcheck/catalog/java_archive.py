@@ -177,7 +177,7 @@ def _walk(
     for info in zf.infolist():
         entry = info.filename
         if info.is_dir() or entry in seen_names:
-            continue  # a duplicate name is a trick: the first one is what Java would read
+            continue  # a duplicated name is a trick; only its first entry is considered
         seen_names.add(entry)
         upper = entry.upper()
         if upper == "META-INF/MANIFEST.MF":
