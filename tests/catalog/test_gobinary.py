@@ -212,15 +212,7 @@ def _c_bytes(b: bytes) -> str:
 def pointer_layout(builds: GoBuilds, cc: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A non-PIE ELF whose .go.buildinfo uses the pointer layout, with the module text of a
     real build (taken from ``go version -m``) inside cmd/go's framing."""
-    out = subprocess.run(
-        ["go", "version", "-m", str(builds.binaries["linux-amd64"])],
-        env=builds.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    text = "".join(line[1:] + "\n" for line in out.split("\n")[1:] if line.startswith("\t"))
-    mod = INFO_START + text.encode() + INFO_END
+    mod = module_text(builds, "linux-amd64")
     d = tmp_path_factory.mktemp("ptr")
     src = d / "ptr.c"
     src.write_text(POINTER_LAYOUT_C % {"vers": _c_bytes(OLD_GO.encode()), "mod": _c_bytes(mod)})
@@ -246,6 +238,73 @@ def test_pointer_layout_gives_the_same_modules(builds: GoBuilds, pointer_layout:
     stdlib = next(p for p in old.packages if p.name == "stdlib")
     assert stdlib.version == OLD_GO.removeprefix("go")
     assert stdlib.purl == f"pkg:golang/stdlib@{stdlib.version}"
+
+
+def rewrite_as_pointer_layout(
+    data: bytes, vaddr: int, offset: int, ptr_size: int, big_endian: bool, mod: bytes
+) -> bytes:
+    """Replace the inline build info at file ``offset`` (virtual address ``vaddr``) with the
+    pointer layout: header, two string headers, then the string bytes, all addressed
+    virtually. What follows the header region is overwritten (the binary no longer runs)."""
+    order = "big" if big_endian else "little"
+
+    def ptr(v: int) -> bytes:
+        return v.to_bytes(ptr_size, order)
+
+    vers = OLD_GO.encode()
+    hdr_v, hdr_m = vaddr + 32, vaddr + 32 + 2 * ptr_size
+    str_v = vaddr + 32 + 4 * ptr_size
+    str_m = str_v + len(vers)
+    blob = data[offset : offset + 14] + bytes([ptr_size, 1 if big_endian else 0])
+    blob += ptr(hdr_v) + ptr(hdr_m)
+    blob = blob.ljust(32, b"\0")
+    blob += ptr(str_v) + ptr(len(vers)) + ptr(str_m) + ptr(len(mod)) + vers + mod
+    out = bytearray(data)
+    out[offset : offset + len(blob)] = blob
+    return bytes(out)
+
+
+def module_text(builds: GoBuilds, target: str) -> bytes:
+    """cmd/go's framed module text, rebuilt from what ``go version -m`` prints."""
+    out = subprocess.run(
+        ["go", "version", "-m", str(builds.binaries[target])],
+        env=builds.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    text = "".join(line[1:] + "\n" for line in out.split("\n")[1:] if line.startswith("\t"))
+    return INFO_START + text.encode() + INFO_END
+
+
+def test_pointer_layout_big_endian_and_32_bit(builds: GoBuilds) -> None:
+    need(shutil.which("objdump"), "objdump (binutils)")
+    cases = []
+    # Big-endian 64-bit ELF: the .go.buildinfo section, located with pyelftools.
+    data = builds.binaries["linux-s390x"].read_bytes()
+    sec = ELFFile(io.BytesIO(data)).get_section_by_name(".go.buildinfo")
+    cases.append(("linux-s390x", data, sec["sh_addr"], sec["sh_offset"], 8, True))
+    # 32-bit PE: Go puts the header at the start of .data, located with objdump.
+    exe = builds.binaries["windows-386"]
+    dump = subprocess.run(["objdump", "-h", str(exe)], capture_output=True, text=True).stdout
+    cols = next(line.split() for line in dump.splitlines() if line.split()[1:2] == [".data"])
+    data = exe.read_bytes()
+    cases.append(("windows-386", data, int(cols[3], 16), int(cols[5], 16), 4, False))
+    for target, data, vaddr, offset, ptr_size, big in cases:
+        assert data[offset : offset + 14] == b"\xff Go buildinf:"
+        mod = module_text(builds, target)
+        rewritten = rewrite_as_pointer_layout(data, vaddr, offset, ptr_size, big, mod)
+        with io.BytesIO(rewritten) as f:
+            [exe_info] = parse_executable(f, len(rewritten))
+            info = read_build_info(f, exe_info, len(rewritten))
+        assert info is not None and not info.inline, target
+        assert (info.ptr_size, info.big_endian, info.go_version) == (ptr_size, big, OLD_GO)
+        old = ANALYZER.analyze(file_input("/app", rewritten))
+        new = analyze_file(builds.binaries[target])
+        assert old is not None and new is not None and old.unknown is None
+        assert {(p.name, p.version) for p in old.packages if p.name != "stdlib"} == {
+            (p.name, p.version) for p in new.packages if p.name != "stdlib"
+        }
 
 
 def _buildinfo_offset(data: bytes) -> int:
