@@ -483,3 +483,20 @@ def test_stamped_main_module_and_development_toolchain() -> None:
     assert net.purl == "pkg:golang/golang.org/x/net@v0.0.0-20220722155237-a158d28d115b"
     stdlib = pkgs["stdlib"]
     assert SKIP_MATCH in stdlib.metadata and stdlib.purl == "pkg:golang/stdlib"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.tuples(
+            st.sampled_from(["path", "mod", "dep", "=>", "build", "go", "x", ""]),
+            st.text(alphabet='ab\t="\\.vx0', max_size=30),
+        ),
+        max_size=12,
+    )
+)
+def test_parse_modinfo_accepts_any_text(text: list[tuple[str, str]]) -> None:
+    info = parse_modinfo("\n".join(f"{w}\t{rest}" for w, rest in text))
+    pkgs = packages_from_build_info(dataclasses.replace(info, go_version="go1.21.0"), "/b")
+    assert pkgs[0].name == "stdlib" and pkgs[0].version == "1.21.0"
+    assert len(pkgs) == 1 + (info.main is not None) + len(info.deps)

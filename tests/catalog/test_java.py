@@ -504,3 +504,10 @@ def _small_war(jars: dict[str, bytes]) -> bytes:
             }
         )
     return _SMALL["w"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400))
+def test_metadata_parsers_accept_any_bytes(data: bytes) -> None:
+    for parsed in (parse_manifest(data), parse_properties(data)):
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.items())
