@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from hullcheck.catalog.interface import Artifact, FileInput
-from hullcheck.catalog.rust_audit import SKIP_MATCH, RustAuditAnalyzer
+from hullcheck.catalog.rust_audit import MAX_JSON, SKIP_MATCH, RustAuditAnalyzer
 from hullcheck.model import PackageType
 from tests.catalog.gobuild import go_builds
 from tests.conftest import need
@@ -242,7 +242,7 @@ def test_binaries_without_audit_data_are_ignored(c_binary: Path) -> None:
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
-        (zlib.compress(b"\0" * ((32 << 20) + 1)), "inflates beyond"),  # zlib bomb
+        (zlib.compress(b"\0" * (MAX_JSON + 1)), "inflates beyond"),  # zlib bomb
         (b"this is not zlib", "not zlib"),
         (zlib.compress(b"{not json"), "invalid JSON"),
         (zlib.compress(b'{"packages": {"a": 1}}'), "no 'packages' list"),

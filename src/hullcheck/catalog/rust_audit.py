@@ -36,9 +36,9 @@ ECOSYSTEM = "crates.io"
 SKIP_MATCH = "skip_match"
 SECTION = ".dep-v0"
 
-# The audit data of real binaries is a few KiB compressed; hundreds of KiB at most inflated.
+# The audit data of real binaries is a few KiB compressed, at most hundreds of KiB inflated.
 MAX_COMPRESSED = 8 << 20
-MAX_JSON = 32 << 20
+MAX_JSON = 8 << 20  # ~150 bytes a package: room for MAX_PACKAGES, bounded parse memory
 MAX_PACKAGES = 50_000
 _MAX_FIELD = 256
 
