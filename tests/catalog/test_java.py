@@ -244,6 +244,20 @@ def test_manifest_fallback_without_group(jars: dict[str, bytes]) -> None:
     assert SKIP_MATCH in p.metadata
 
 
+def test_jenkins_plugin_manifest(jars: dict[str, bytes]) -> None:
+    manifest = (
+        b"Manifest-Version: 1.0\r\nGroup-Id: org.jenkins-ci.plugins\r\nShort-Name: git-client\r\n"
+        b"Long-Name: Jenkins Git client plugin\r\nPlugin-Version: 4.4.0\r\n"
+        b"Implementation-Version: 4.4.0\r\n\r\n"
+    )
+    hpi = make_zip(
+        {"META-INF/MANIFEST.MF": manifest, "WEB-INF/lib/commons-io.jar": jars[COMMONS_IO.name]}
+    )
+    art = analyze("/var/jenkins_home/plugins/git-client.jpi", hpi)
+    expected = {(f"{g}:{a}", v) for g, a, v in poms_in(jars[COMMONS_IO.name])}
+    assert idents(art) == expected | {("org.jenkins-ci.plugins:git-client", "4.4.0")}
+
+
 def test_file_name_is_the_last_resort() -> None:
     jar = make_zip({"a/B.class": b"\xca\xfe\xba\xbe"})
     art = analyze("/lib/tiny-lib-2.4.1.jar", jar)

@@ -5,8 +5,9 @@ Where a package's identity comes from, most to least trustworthy:
    by Maven itself. A shaded or fat jar holds one per bundled artifact; each becomes a package
    (``metadata["confidence"] = "high"``).
 2. The manifest (``Implementation-Version``, ``Bundle-Version``, ``Specification-Version``; the
-   group from ``Implementation-Vendor-Id``), used for an archive none of whose pom.properties
-   describes the archive itself (``"medium"``).
+   group from ``Implementation-Vendor-Id``; Jenkins plugins' ``Short-Name``, ``Group-Id`` and
+   ``Plugin-Version``), used for an archive none of whose pom.properties describes the archive
+   itself (``"medium"``).
 3. The file name ``name-1.2.3.jar`` (``"low"``).
 
 Names are ``group:artifact`` (what Maven advisories name); without a known group the name is the
@@ -96,7 +97,9 @@ def _archive_packages(arc: ArchiveInfo, outer_path: str, archive_path: str) -> l
     # Names under which a pom.properties is the archive's own rather than a bundled one's.
     self_names = {file_name, _clean(manifest.get("Implementation-Title"))}
     symbolic = _clean(manifest.get("Bundle-SymbolicName")).split(";", 1)[0].strip()
-    self_names |= {symbolic, symbolic.rsplit(".", 1)[-1]}
+    # Jenkins plugins (.hpi/.jpi) name themselves in Short-Name / Group-Id / Plugin-Version.
+    jenkins_name = _clean(manifest.get("Short-Name"))
+    self_names |= {symbolic, symbolic.rsplit(".", 1)[-1], jenkins_name}
     self_names.discard("")
     out: list[Package] = []
     describes_self = False
@@ -117,16 +120,23 @@ def _archive_packages(arc: ArchiveInfo, outer_path: str, archive_path: str) -> l
     # Nothing says what this archive itself is: fall back to the manifest, then the file name.
     version = ""
     source = ""
-    for key in ("Implementation-Version", "Bundle-Version", "Specification-Version"):
+    versions = (
+        "Plugin-Version",
+        "Implementation-Version",
+        "Bundle-Version",
+        "Specification-Version",
+    )
+    for key in versions:
         v = _clean(manifest.get(key))
         if v and _VERSION.match(v):
             version, source = v, "manifest"
             break
     if not version and file_version and _VERSION.match(file_version):
         version, source = file_version, "filename"
-    if not version or not file_name or not _COORD.match(file_name):
+    artifact = jenkins_name if jenkins_name and _COORD.match(jenkins_name) else file_name
+    if not version or not artifact or not _COORD.match(artifact):
         return out
-    group = _clean(manifest.get("Implementation-Vendor-Id"))
+    group = _clean(manifest.get("Group-Id")) or _clean(manifest.get("Implementation-Vendor-Id"))
     if group and not _COORD.match(group):
         group = ""
     meta = dict(base, source=source, confidence="medium" if source == "manifest" else "low")
@@ -134,7 +144,7 @@ def _archive_packages(arc: ArchiveInfo, outer_path: str, archive_path: str) -> l
         v = _clean(manifest.get(key))
         if v:
             meta.setdefault("manifest_name", v.split(";", 1)[0].strip())
-    out.append(_package(group, file_name, version, outer_path, meta))
+    out.append(_package(group, artifact, version, outer_path, meta))
     return out
 
 
