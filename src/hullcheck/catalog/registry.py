@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from hullcheck.catalog.apk import ApkAnalyzer
 from hullcheck.catalog.dpkg import DpkgAnalyzer
+from hullcheck.catalog.gobinary import GoBinaryAnalyzer
 from hullcheck.catalog.interface import Analyzer
+from hullcheck.catalog.java import JavaArchiveAnalyzer
 from hullcheck.catalog.language import language_analyzers
 from hullcheck.catalog.osrelease import OsReleaseAnalyzer
 from hullcheck.catalog.rpm.analyzer import RpmAnalyzer
+from hullcheck.catalog.rust_audit import RustAuditAnalyzer
 
 
 def default_analyzers() -> tuple[Analyzer, ...]:
@@ -18,4 +21,7 @@ def default_analyzers() -> tuple[Analyzer, ...]:
         ApkAnalyzer(),
         RpmAnalyzer(),
         *language_analyzers(),
+        GoBinaryAnalyzer(),
+        RustAuditAnalyzer(),
+        JavaArchiveAnalyzer(),
     )
