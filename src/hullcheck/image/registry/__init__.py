@@ -1,0 +1,7 @@
+"""The registry client: pull images (and push OCI layouts) over the OCI distribution API."""
+
+from hullcheck.image.registry.options import NullObserver, PullObserver, RegistryOptions
+from hullcheck.image.registry.pull import pull
+from hullcheck.image.registry.push import push_oci_layout
+
+__all__ = ["NullObserver", "PullObserver", "RegistryOptions", "pull", "push_oci_layout"]

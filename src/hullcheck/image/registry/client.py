@@ -1,0 +1,619 @@
+"""One registry host over the OCI distribution API: transport, retries, auth, redirects.
+
+Every request goes through ``request``: it adds the right ``Authorization`` (basic or a
+cached bearer token) only while talking to the registry's own origin, answers one 401 by
+authenticating and then gives up (no 401 loops), follows redirects by hand with a hop limit
+(dropping credentials when the origin changes), and retries 429/5xx and connection failures
+with exponential backoff honouring ``Retry-After``. Bodies are always streamed and read with
+a size bound.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import BinaryIO
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from hullcheck.errors import AuthError, DigestMismatchError, LimitExceededError, RegistryError
+from hullcheck.image.cache import BlobCache
+from hullcheck.image.reference import api_host
+from hullcheck.image.registry.auth import (
+    MAX_TOKEN_RESPONSE_BYTES,
+    Challenge,
+    TokenCache,
+    basic_header,
+    parse_challenges,
+    parse_token_response,
+)
+from hullcheck.image.registry.credentials import Credentials, resolve_credentials
+from hullcheck.image.registry.manifest import ACCEPT
+from hullcheck.image.registry.options import RegistryOptions
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHUNK = 1024 * 1024
+MAX_ERROR_BODY = 64 * 1024
+
+Content = bytes | Callable[[], Iterable[bytes]] | None
+
+
+@dataclass(frozen=True)
+class FetchedManifest:
+    body: bytes
+    media_type: str | None  # Content-Type as sent
+    digest: str  # sha256 of ``body``, verified against what was asked for and the header
+
+
+def pull_scope(repo: str) -> str:
+    return f"repository:{repo}:pull"
+
+
+def push_scope(repo: str) -> str:
+    return f"repository:{repo}:pull,push"
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.rsplit("@", 1)[-1].lower()
+
+
+class _Cancelled(Exception):
+    """Raised inside a download when a sibling download already failed."""
+
+
+class RegistryClient:
+    """Talks to one registry; thread-safe (layer downloads share it)."""
+
+    def __init__(self, registry: str, options: RegistryOptions) -> None:
+        self.registry = registry
+        self.host = api_host(registry)
+        self.options = options
+        self._timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
+        self._clients: dict[bool, httpx.Client] = {}
+        self._lock = threading.Lock()
+        self._token_lock = threading.Lock()
+        self._base: str | None = None
+        self._creds: Credentials | None = None
+        self._creds_loaded = False
+        self._challenge: Challenge | None = None
+        self._tokens = TokenCache()
+        self.token_requests = 0  # how many tokens were fetched (tests check the cache works)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._clients.values():
+                c.close()
+            self._clients.clear()
+
+    def _client(self, verify: bool) -> httpx.Client:
+        with self._lock:
+            c = self._clients.get(verify)
+            if c is None:
+                c = httpx.Client(
+                    verify=verify,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                    headers={"User-Agent": self.options.user_agent},
+                    trust_env=False,  # no proxies or netrc credentials slipping in
+                )
+                self._clients[verify] = c
+            return c
+
+    # -- credentials and base URL ----------------------------------------------------------
+
+    def credentials(self) -> Credentials | None:
+        if not self._creds_loaded:
+            self._creds = resolve_credentials(
+                self.registry,
+                username=self.options.username,
+                password=self.options.password,
+                config_dir=self.options.docker_config_dir,
+            )
+            self._creds_loaded = True
+        return self._creds
+
+    def base_url(self) -> str:
+        """``scheme://host``, found by pinging ``/v2/`` (HTTPS, or HTTP for insecure hosts)."""
+        with self._lock:
+            if self._base is not None:
+                return self._base
+        base = self._ping()
+        with self._lock:
+            self._base = base
+        return base
+
+    def _ping(self) -> str:
+        insecure = self.options.is_insecure(self.host) or self.options.is_insecure(self.registry)
+        schemes = ("https", "http") if insecure else ("https",)
+        failure: RegistryError | None = None
+        for scheme in schemes:
+            url = f"{scheme}://{self.host}/v2/"
+            last = scheme == schemes[-1]
+            try:
+                # A TLS failure against a plain-HTTP registry is final for HTTPS: do not retry it.
+                resp = self._send("GET", url, {}, None, retry_transport=last, verify=not insecure)
+            except RegistryError as e:
+                failure = e
+                continue
+            try:
+                if resp.status_code == 401:
+                    self._adopt_challenge(resp.headers.get("www-authenticate"))
+                elif resp.status_code == 404:
+                    raise RegistryError(
+                        f"{self.host} does not serve the registry API (/v2/ answered 404)"
+                    )
+                elif resp.status_code >= 400 and resp.status_code != 403:
+                    raise self._status_error(resp, "GET /v2/")
+            finally:
+                resp.close()
+            return f"{scheme}://{self.host}"
+        assert failure is not None
+        raise failure
+
+    def _adopt_challenge(self, header: str | None) -> Challenge | None:
+        challenges = parse_challenges(header)
+        chosen = next((c for c in challenges if c.scheme == "bearer"), None) or next(
+            (c for c in challenges if c.scheme == "basic"), None
+        )
+        if chosen is not None:
+            with self._lock:
+                self._challenge = chosen
+        return chosen
+
+    # -- the one request path --------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        scope: str,
+        headers: dict[str, str] | None = None,
+        content: Content = None,
+        follow_redirects: bool = False,
+    ) -> httpx.Response:
+        """Send with auth, retries and redirects; the caller must close the (streamed) response."""
+        base = self.base_url()
+        url = base + path_or_url if path_or_url.startswith("/") else path_or_url
+        home = _origin(base)
+        sent_auth: str | None = None
+        authenticated = False
+        redirects = 0
+        while True:
+            send_headers = dict(headers or {})
+            own = _origin(url) == home
+            sent_auth = self._auth_header(scope) if own else None
+            if sent_auth:
+                send_headers["Authorization"] = sent_auth
+            resp = self._send(method, url, send_headers, content)
+            if resp.status_code == 401 and own:
+                challenge_header = resp.headers.get("www-authenticate")
+                resp.close()
+                if authenticated:
+                    raise self._denied(scope)
+                authenticated = True
+                self._on_unauthorized(challenge_header, scope, sent_auth)
+                continue
+            if follow_redirects and resp.status_code in REDIRECT_STATUSES:
+                location = resp.headers.get("location")
+                status = resp.status_code
+                resp.close()
+                redirects += 1
+                if not location:
+                    raise RegistryError(f"{self.host} sent a redirect without a Location")
+                if redirects > self.options.max_redirects:
+                    raise RegistryError(
+                        f"{self.host}: more than {self.options.max_redirects} redirects "
+                        f"for {method} {path_or_url}"
+                    )
+                url = urljoin(url, location)
+                if urlsplit(url).scheme not in ("http", "https"):
+                    raise RegistryError(f"{self.host} redirected to a non-HTTP location")
+                if status == 303:
+                    method, content = "GET", None
+                continue
+            return resp
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        content: Content,
+        *,
+        retry_transport: bool = True,
+        verify: bool | None = None,
+    ) -> httpx.Response:
+        """One logical request with retries on 429/5xx and connection failures (streamed)."""
+        netloc = _origin(url)[1]
+        if verify is None:
+            verify = not self.options.is_insecure(netloc)
+        client = self._client(verify)
+        attempts = max(1, self.options.max_attempts)
+        for attempt in range(1, attempts + 1):
+            body = content() if callable(content) else content
+            failure: RegistryError
+            try:
+                req = client.build_request(method, url, headers=headers, content=body)
+                resp = client.send(req, stream=True)
+            except httpx.TimeoutException:
+                failure = RegistryError(
+                    f"{netloc} did not answer {method} {urlsplit(url).path} in time "
+                    f"(timeout {self.options.read_timeout:g}s)"
+                )
+            except httpx.TransportError as e:
+                failure = RegistryError(f"cannot reach {netloc}: {_describe(e)}")
+            else:
+                if resp.status_code in RETRY_STATUSES and attempt < attempts:
+                    wait = self._retry_wait(resp, attempt, netloc)
+                    resp.close()
+                    time.sleep(wait)
+                    continue
+                return resp
+            if not retry_transport or attempt == attempts:
+                raise failure
+            time.sleep(self._backoff(attempt))
+        raise AssertionError("unreachable")
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.options.backoff_base * (2 ** (attempt - 1))
+        return min(
+            self.options.max_retry_wait, base + random.uniform(0, self.options.backoff_base / 2)
+        )
+
+    def _retry_wait(self, resp: httpx.Response, attempt: int, netloc: str) -> float:
+        raw = resp.headers.get("retry-after")
+        if raw:
+            wait: float | None = None
+            if raw.strip().isdigit():
+                wait = float(raw.strip())
+            else:
+                try:
+                    when = email.utils.parsedate_to_datetime(raw)
+                    wait = max(0.0, when.timestamp() - time.time())
+                except (TypeError, ValueError, IndexError):
+                    wait = None
+            if wait is not None:
+                if wait > self.options.max_retry_wait:
+                    resp.close()
+                    raise RegistryError(
+                        f"{netloc} is rate limiting (HTTP {resp.status_code}) "
+                        f"and asks to wait {wait:.0f}s; "
+                        "try again later"
+                    )
+                return wait
+        return self._backoff(attempt)
+
+    # -- authentication --------------------------------------------------------------------
+
+    def _auth_header(self, scope: str) -> str | None:
+        with self._lock:
+            ch = self._challenge
+        if ch is None:
+            return None
+        if ch.scheme == "basic":
+            creds = self.credentials()
+            if creds and (creds.username or creds.password):
+                return basic_header(creds)
+            return None
+        return "Bearer " + self._token(ch, scope)
+
+    def _on_unauthorized(self, header: str | None, scope: str, sent: str | None) -> None:
+        ch = self._adopt_challenge(header)
+        if ch is None:
+            raise AuthError(
+                f"{self.host} requires authentication with a scheme hullcheck does not support"
+            )
+        if ch.scheme == "basic":
+            creds = self.credentials()
+            if not creds or not (creds.username or creds.password):
+                raise AuthError(
+                    f"{self.host} requires authentication and no credentials were found "
+                    "(docker login, or HULLCHECK_REGISTRY_USERNAME/HULLCHECK_REGISTRY_PASSWORD)"
+                )
+            if sent and sent.startswith("Basic "):
+                raise AuthError(f"{self.host} rejected the credentials of user {creds.username!r}")
+            return
+        if not ch.realm:
+            raise AuthError(f"{self.host} sent a bearer challenge without a realm")
+        # A token we sent was refused (expired or revoked early): forget it, fetch a fresh one.
+        self._tokens.drop(TokenCache.key(ch.realm, ch.service or "", (scope,)))
+
+    def _denied(self, scope: str) -> AuthError:
+        creds = self.credentials()
+        repo = scope.split(":")[1] if scope.count(":") >= 2 else scope
+        if creds and (creds.username or creds.identity_token):
+            who = f"user {creds.username!r}" if creds.username else "the identity token"
+            return AuthError(
+                f"{self.host} denied access to {repo} for {who} "
+                "(wrong credentials or no permission)"
+            )
+        return AuthError(
+            f"{self.host} denied anonymous access to {repo}; log in (docker login) or set "
+            "HULLCHECK_REGISTRY_USERNAME/HULLCHECK_REGISTRY_PASSWORD"
+        )
+
+    def _token(self, ch: Challenge, scope: str) -> str:
+        realm = ch.realm or ""
+        service = ch.service or ""
+        key = TokenCache.key(realm, service, (scope,))
+        cached = self._tokens.get(key)
+        if cached:
+            return cached
+        with self._token_lock:  # one fetch even when many layer threads ask at once
+            cached = self._tokens.get(key)
+            if cached:
+                return cached
+            scopes = [scope, *(s for s in ch.scopes if s != scope)]
+            token, lifetime = self._fetch_token(realm, service, scopes)
+            self._tokens.put(key, token, lifetime)
+            return token
+
+    def _fetch_token(self, realm: str, service: str, scopes: list[str]) -> tuple[str, float]:
+        parts = urlsplit(realm)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise AuthError(f"{self.host} names an invalid token realm {realm[:100]!r}")
+        creds = self.credentials()
+        has_secret = bool(creds and (creds.username or creds.password or creds.identity_token))
+        if has_secret and parts.scheme == "http" and not self.options.is_insecure(parts.netloc):
+            raise AuthError(
+                f"refusing to send credentials over plain HTTP to the token service {realm}"
+            )
+        headers: dict[str, str] = {}
+        content: bytes | None = None
+        self.token_requests += 1
+        if creds and creds.identity_token:
+            # OAuth2 refresh-token grant, as Docker does with an identity token.
+            from urllib.parse import urlencode
+
+            form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", creds.identity_token),
+                ("client_id", "hullcheck"),
+                ("scope", " ".join(scopes)),
+            ]
+            if service:
+                form.append(("service", service))
+            content = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            resp = self._send("POST", realm, headers, content)
+        else:
+            params: list[tuple[str, str]] = [("scope", s) for s in scopes]
+            if service:
+                params.insert(0, ("service", service))
+            if creds and creds.username:
+                params.append(("account", creds.username))
+                headers["Authorization"] = basic_header(creds)
+            url = str(httpx.URL(realm).copy_merge_params(tuple(params)))
+            resp = self._send("GET", url, headers, None)
+        try:
+            if resp.status_code in (401, 403):
+                who = (
+                    f"the credentials of {creds.username!r}"
+                    if creds and creds.username
+                    else "an anonymous token"
+                )
+                if creds and creds.identity_token and not creds.username:
+                    who = "the identity token"
+                raise AuthError(
+                    f"token service {parts.netloc} refused {who} (HTTP {resp.status_code})"
+                )
+            if resp.status_code != 200:
+                raise self._status_error(resp, f"token request to {parts.netloc}")
+            body = read_limited(resp, MAX_TOKEN_RESPONSE_BYTES, f"token response of {parts.netloc}")
+        finally:
+            resp.close()
+        return parse_token_response(body, parts.netloc)
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def _status_error(self, resp: httpx.Response, what: str) -> RegistryError:
+        detail = ""
+        try:
+            body = read_limited(resp, MAX_ERROR_BODY, "error body", hard=False)
+            data = json.loads(body) if body else None
+            if isinstance(data, dict) and isinstance(data.get("errors"), list) and data["errors"]:
+                first = data["errors"][0]
+                if isinstance(first, dict):
+                    detail = f": {first.get('code', '')} {first.get('message', '')}".rstrip()
+        except (ValueError, UnicodeDecodeError, httpx.HTTPError, LimitExceededError):
+            pass
+        detail = " ".join(detail.split())[:200]
+        return RegistryError(f"{self.host}: {what} failed with HTTP {resp.status_code}{detail}")
+
+    # -- operations ------------------------------------------------------------------------
+
+    def get_manifest(self, repo: str, reference: str, what: str) -> FetchedManifest:
+        resp = self.request(
+            "GET",
+            f"/v2/{repo}/manifests/{reference}",
+            scope=pull_scope(repo),
+            headers={"Accept": ACCEPT},
+        )
+        try:
+            if resp.status_code == 404:
+                raise RegistryError(f"{what}: manifest {reference} not found on {self.registry}")
+            if resp.status_code != 200:
+                raise self._status_error(resp, f"fetching the manifest of {what}")
+            limit = self.options.limits.max_manifest_bytes
+            body = read_limited(resp, limit, f"manifest of {what}")
+            content_type = resp.headers.get("content-type")
+            header_digest = resp.headers.get("docker-content-digest")
+        except httpx.TransportError as e:
+            raise RegistryError(
+                f"cannot read the manifest of {what} from {self.host}: {_describe(e)}"
+            ) from None
+        finally:
+            resp.close()
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        if reference.startswith("sha256:") and digest != reference:
+            raise DigestMismatchError(f"manifest of {what}", reference, digest)
+        if (
+            header_digest
+            and header_digest.startswith("sha256:")
+            and header_digest.strip() != digest
+        ):
+            raise DigestMismatchError(
+                f"manifest of {what} (Docker-Content-Digest header)", header_digest.strip(), digest
+            )
+        return FetchedManifest(body, content_type, digest)
+
+    def download_blob(
+        self,
+        repo: str,
+        digest: str,
+        size: int,
+        cache: BlobCache,
+        *,
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> bool:
+        """Fetch a blob into the cache, verified; False when it was cached already."""
+        if cache.has(digest):
+            return False
+        attempts = max(1, self.options.max_attempts)
+        for attempt in range(1, attempts + 1):
+            resp = self.request(
+                "GET", f"/v2/{repo}/blobs/{digest}", scope=pull_scope(repo), follow_redirects=True
+            )
+            try:
+                if resp.status_code == 404:
+                    raise RegistryError(f"blob {digest} of {self.registry}/{repo} not found")
+                if resp.status_code != 200:
+                    raise self._status_error(resp, f"fetching blob {digest}")
+                length = resp.headers.get("content-length")
+                if length and length.isdigit() and int(length) > size:
+                    raise LimitExceededError(
+                        f"blob {digest} of {self.registry}/{repo} is larger than the "
+                        f"{size} bytes its descriptor declares"
+                    )
+                cache.put_stream(
+                    digest,
+                    resp.iter_bytes(CHUNK),
+                    expected_size=size,
+                    what=f"blob {digest} of {self.registry}/{repo}",
+                    on_chunk=on_chunk,
+                )
+                return True
+            except httpx.TransportError as e:
+                if attempt == attempts:
+                    raise RegistryError(
+                        f"download of blob {digest} from {self.host} failed: {_describe(e)}"
+                    ) from None
+            finally:
+                resp.close()
+            time.sleep(self._backoff(attempt))
+        raise AssertionError("unreachable")
+
+    def blob_exists(self, repo: str, digest: str) -> bool:
+        resp = self.request(
+            "HEAD", f"/v2/{repo}/blobs/{digest}", scope=push_scope(repo), follow_redirects=True
+        )
+        try:
+            if resp.status_code == 200:
+                return True
+            if resp.status_code == 404:
+                return False
+            raise self._status_error(resp, f"checking blob {digest}")
+        finally:
+            resp.close()
+
+    def upload_blob(
+        self, repo: str, digest: str, size: int, opener: Callable[[], BinaryIO]
+    ) -> None:
+        """Monolithic upload: POST to open a session, PUT the bytes with ``?digest=``."""
+        scope = push_scope(repo)
+        resp = self.request(
+            "POST", f"/v2/{repo}/blobs/uploads/", scope=scope, headers={"Content-Length": "0"}
+        )
+        try:
+            if resp.status_code not in (201, 202):
+                raise self._status_error(resp, f"starting the upload of blob {digest}")
+            location = resp.headers.get("location")
+        finally:
+            resp.close()
+        if not location:
+            raise RegistryError(f"{self.host} opened an upload without a Location")
+        url = urljoin(self.base_url() + f"/v2/{repo}/blobs/uploads/", location)
+        url = str(httpx.URL(url).copy_merge_params({"digest": digest}))
+
+        def chunks() -> Iterable[bytes]:
+            with opener() as f:
+                while block := f.read(CHUNK):
+                    yield block
+
+        resp = self.request(
+            "PUT",
+            url,
+            scope=scope,
+            headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+            content=chunks,
+        )
+        try:
+            if resp.status_code not in (201, 204):
+                raise self._status_error(resp, f"uploading blob {digest}")
+        finally:
+            resp.close()
+
+    def put_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        resp = self.request(
+            "PUT",
+            f"/v2/{repo}/manifests/{reference}",
+            scope=push_scope(repo),
+            headers={"Content-Type": media_type},
+            content=body,
+        )
+        try:
+            if resp.status_code not in (200, 201, 202):
+                raise self._status_error(resp, f"pushing manifest {reference} to {repo}")
+            header = resp.headers.get("docker-content-digest")
+        finally:
+            resp.close()
+        if header and header.startswith("sha256:") and header.strip() != digest:
+            raise DigestMismatchError(
+                f"pushed manifest {reference} of {repo}", digest, header.strip()
+            )
+        return digest
+
+
+def read_limited(resp: httpx.Response, limit: int, what: str, *, hard: bool = True) -> bytes:
+    """The body of a streamed response, refusing more than ``limit`` bytes."""
+    length = resp.headers.get("content-length")
+    if hard and length and length.isdigit() and int(length) > limit:
+        raise LimitExceededError(f"{what} is {int(length)} bytes, more than the {limit}-byte limit")
+    out = bytearray()
+    for chunk in resp.iter_bytes(64 * 1024):
+        out += chunk
+        if len(out) > limit:
+            if not hard:
+                return bytes(out[:limit])
+            raise LimitExceededError(f"{what} is more than the {limit}-byte limit")
+    return bytes(out)
+
+
+def _describe(e: Exception) -> str:
+    text = str(e).strip() or type(e).__name__
+    return " ".join(text.split())[:200]
