@@ -13,7 +13,9 @@ from hullcheck.model import ImageRef, Transport
 D = "sha256:" + "ab" * 32
 
 
-def reg(registry: str, repo: str, tag: str | None = "latest", digest: str | None = None) -> ImageRef:
+def reg(
+    registry: str, repo: str, tag: str | None = "latest", digest: str | None = None
+) -> ImageRef:
     return ImageRef(Transport.REGISTRY, registry=registry, repository=repo, tag=tag, digest=digest)
 
 

@@ -13,13 +13,12 @@ import pytest
 
 from hullcheck.image.cache import BlobCache
 from hullcheck.image.registry import RegistryOptions
-from tests.image.registry.servers import (  # noqa: F401 - fixtures re-exported for pytest
-    Layout,
-    RegistryServer,
-    build_layout,
-    registry_server,
-    token_registry,
-)
+from tests.image.registry import servers
+from tests.image.registry.servers import Layout, RegistryServer, build_layout
+
+# The server fixtures live in servers.py so other packages can bind them the same way.
+registry_server = servers.registry_server
+token_registry = servers.token_registry
 
 PLATFORMS = (("linux", "amd64", None), ("linux", "arm64", "v8"))
 
@@ -37,7 +36,9 @@ class Pushed:
 
 
 @pytest.fixture(scope="session")
-def pushed(layout: Layout, registry_server: RegistryServer, token_registry: RegistryServer) -> Pushed:
+def pushed(
+    layout: Layout, registry_server: RegistryServer, token_registry: RegistryServer
+) -> Pushed:
     """The test layout pushed as: basic ``app:multi``, ``app:single``, ``app:v2s2`` (Docker
     schema 2 media types); token ``public/app:multi`` and ``private/app:multi``."""
     registry_server.push_layout(layout.path, "multi", "app", "multi")

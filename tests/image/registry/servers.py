@@ -1,8 +1,10 @@
 """Real servers for registry tests: Debian's docker-registry (htpasswd or token auth), a JWT
 token issuer for it, and a scriptable hostile registry; plus an OCI layout builder.
 
-Other test packages can reuse the registry fixtures by importing them into their conftest:
-``from tests.image.registry.servers import registry_server  # noqa: F401``.
+Other test packages reuse the registry fixtures by binding them in their conftest::
+
+    from tests.image.registry import servers
+    registry_server = servers.registry_server
 """
 
 from __future__ import annotations
@@ -135,7 +137,12 @@ def build_layout(root: Path, platforms: tuple[tuple[str, str, str | None], ...])
     images: dict[str, BuiltImage] = {}
     index_entries = []
     for os_, arch, variant in platforms:
-        own = _tar_gz({"app/platform.txt": f"{os_}/{arch}/{variant}\n".encode(), "app/data.bin": os.urandom(2048)})
+        own = _tar_gz(
+            {
+                "app/platform.txt": f"{os_}/{arch}/{variant}\n".encode(),
+                "app/data.bin": os.urandom(2048),
+            }
+        )
         layers = [base, own]
         diff_ids = [sha256(gzip.decompress(b)) for b in layers]
         config_obj: dict[str, Any] = {
@@ -218,15 +225,21 @@ class TokenIssuer:
                 q = parse_qs(urlsplit(self.path).query)
                 user = issuer.check_basic(self.headers.get("Authorization"))
                 if user is False:
-                    return self._send(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]})
+                    return self._send(
+                        401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]}
+                    )
                 issuer.record("GET", q, user)
-                self._send(200, issuer.issue(user or None, q.get("scope", []), q.get("service", [""])[0]))
+                self._send(
+                    200, issuer.issue(user or None, q.get("scope", []), q.get("service", [""])[0])
+                )
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode())
                 issuer.record("POST", form, None)
-                if form.get("grant_type") != ["refresh_token"] or form.get("refresh_token") != [IDENTITY_TOKEN]:
+                if form.get("grant_type") != ["refresh_token"] or form.get("refresh_token") != [
+                    IDENTITY_TOKEN
+                ]:
                     return self._send(401, {"error": "invalid_grant"})
                 scopes = [s for v in form.get("scope", []) for s in v.split(" ")]
                 self._send(200, issuer.issue(USERNAME, scopes, form.get("service", [""])[0]))
@@ -242,10 +255,10 @@ class TokenIssuer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.realm = f"http://127.0.0.1:{self.port}/token"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
-    def record(self, method: str, params: dict[str, list[str]], user: str | None | bool) -> None:
+    def record(self, method: str, params: dict[str, list[str]], user: str | bool | None) -> None:
         with self._lock:
             self.requests.append({"method": method, "params": params, "user": user})
 
@@ -267,7 +280,11 @@ class TokenIssuer:
             if kind != "repository" or not name:
                 continue
             wanted = actions.split(",")
-            granted = wanted if user else [a for a in wanted if a == "pull" and name.startswith("public/")]
+            granted = (
+                wanted
+                if user
+                else [a for a in wanted if a == "pull" and name.startswith("public/")]
+            )
             access.append({"type": "repository", "name": name, "actions": granted})
         now = int(time.time())
         header = {
@@ -292,7 +309,12 @@ class TokenIssuer:
         signing_input = f"{b64(canonical(header))}.{b64(canonical(claims))}".encode()
         signature = self.key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
         token = f"{signing_input.decode()}.{b64(signature)}"
-        return {"token": token, "access_token": token, "expires_in": 300, "issued_at": dt.datetime.now(dt.UTC).isoformat()}
+        return {
+            "token": token,
+            "access_token": token,
+            "expires_in": 300,
+            "issued_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
 
     def close(self) -> None:
         self.server.shutdown()
@@ -327,7 +349,9 @@ class RegistryServer:
     def ref(self, repo: str, tag: str = "latest") -> str:
         return f"{self.host}/{repo}:{tag}"
 
-    def push_layout(self, layout: Path, name: str, repo: str, tag: str, *, extra: tuple[str, ...] = ()) -> None:
+    def push_layout(
+        self, layout: Path, name: str, repo: str, tag: str, *, extra: tuple[str, ...] = ()
+    ) -> None:
         cmd = [
             "skopeo",
             "--insecure-policy",
@@ -343,7 +367,9 @@ class RegistryServer:
         ]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         if p.returncode != 0:
-            raise RuntimeError(f"skopeo copy failed: {p.stderr.strip()}\nregistry log:\n{self.log_tail()}")
+            raise RuntimeError(
+                f"skopeo copy failed: {p.stderr.strip()}\nregistry log:\n{self.log_tail()}"
+            )
 
     def log_tail(self) -> str:
         try:
@@ -361,7 +387,10 @@ class RegistryServer:
 
 
 def start_registry(workdir: Path, auth: str, issuer: TokenIssuer | None = None) -> RegistryServer:
-    need(shutil.which("docker-registry"), "docker-registry not installed (apt-get install docker-registry)")
+    need(
+        shutil.which("docker-registry"),
+        "docker-registry not installed (apt-get install docker-registry)",
+    )
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     if auth == "htpasswd":
@@ -385,7 +414,8 @@ def start_registry(workdir: Path, auth: str, issuer: TokenIssuer | None = None) 
     config = (
         "version: 0.1\n"
         "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {workdir / 'storage'}\n  delete:\n    enabled: true\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {workdir / 'storage'}\n"
+        "  delete:\n    enabled: true\n"
         f"http:\n  addr: 127.0.0.1:{port}\n  secret: {secrets.token_hex(16)}\n"
         f"auth:\n{auth_cfg}"
     )
@@ -394,7 +424,10 @@ def start_registry(workdir: Path, auth: str, issuer: TokenIssuer | None = None) 
     log_path = workdir / "registry.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            ["docker-registry", "serve", str(cfg_path)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            ["docker-registry", "serve", str(cfg_path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     server = RegistryServer(f"127.0.0.1:{port}", auth, workdir, proc, log_path, issuer=issuer)
     deadline = time.monotonic() + 15
@@ -495,7 +528,7 @@ class HostileRegistry:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def close(self) -> None:

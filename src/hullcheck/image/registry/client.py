@@ -147,7 +147,10 @@ class RegistryClient:
 
     def _ping(self) -> str:
         insecure = self.options.is_insecure(self.host) or self.options.is_insecure(self.registry)
-        schemes = ("https", "http") if insecure else ("https",)
+        if self.options.plain_http(self.host) or self.options.plain_http(self.registry):
+            schemes: tuple[str, ...] = ("http",)
+        else:
+            schemes = ("https", "http") if insecure else ("https",)
         failure: RegistryError | None = None
         for scheme in schemes:
             url = f"{scheme}://{self.host}/v2/"

@@ -36,7 +36,8 @@ class RegistryOptions:
     """How to reach registries.
 
     ``insecure_registries`` lists hosts (``HOST[:PORT]``) for which TLS is not verified and
-    plain HTTP is used when HTTPS fails; loopback hosts are always treated so.
+    plain HTTP is used when HTTPS fails; loopback hosts are always treated so. An entry
+    ``http://HOST`` means plain HTTP only.
     ``username``/``password`` override every stored credential.
     ``docker_config_dir`` overrides ``DOCKER_CONFIG`` (tests, CI).
     """
@@ -74,10 +75,18 @@ class RegistryOptions:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
+    def plain_http(self, host: str) -> bool:
+        """Hosts listed as ``http://HOST``: plain HTTP only, no HTTPS attempt first."""
+        return f"http://{host.lower()}" in {h.lower() for h in self.insecure_registries}
+
     def is_insecure(self, host: str) -> bool:
         """Listed hosts, and loopback ones as Docker does (no one can sit in the middle)."""
         name = host.lower()
-        if name in {h.lower() for h in self.insecure_registries}:
+        listed = {
+            h.lower().removeprefix("http://").removeprefix("https://")
+            for h in self.insecure_registries
+        }
+        if name in listed:
             return True
         bare = name.rsplit(":", 1)[0] if not name.startswith("[") else name[1:].split("]", 1)[0]
         return bare == "localhost" or bare.startswith("127.") or bare == "::1"
