@@ -19,6 +19,7 @@ from tests.image.registry.servers import Layout, RegistryServer, build_layout
 # The server fixtures live in servers.py so other packages can bind them the same way.
 registry_server = servers.registry_server
 token_registry = servers.token_registry
+tls_registry = servers.tls_registry
 
 PLATFORMS = (("linux", "amd64", None), ("linux", "arm64", "v8"))
 

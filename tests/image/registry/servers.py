@@ -341,10 +341,11 @@ class RegistryServer:
     username: str = USERNAME
     password: str = PASSWORD
     issuer: TokenIssuer | None = None
+    ca_path: Path | None = None  # the self-signed certificate when serving HTTPS
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.ca_path else 'http'}://{self.host}"
 
     def ref(self, repo: str, tag: str = "latest") -> str:
         return f"{self.host}/{repo}:{tag}"
@@ -359,8 +360,7 @@ class RegistryServer:
             "--quiet",
             "--all",
             "--dest-tls-verify=false",
-            "--dest-creds",
-            f"{self.username}:{self.password}",
+            *(("--dest-creds", f"{self.username}:{self.password}") if self.auth != "none" else ()),
             *extra,
             f"oci:{layout}:{name}",
             f"docker://{self.host}/{repo}:{tag}",
@@ -386,7 +386,45 @@ class RegistryServer:
             self.process.wait()
 
 
-def start_registry(workdir: Path, auth: str, issuer: TokenIssuer | None = None) -> RegistryServer:
+def self_signed_cert(workdir: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, and its key, as PEM files."""
+    import ipaddress
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = workdir / f"{name}.crt", workdir / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def start_registry(
+    workdir: Path, auth: str, issuer: TokenIssuer | None = None, *, tls: bool = False
+) -> RegistryServer:
     need(
         shutil.which("docker-registry"),
         "docker-registry not installed (apt-get install docker-registry)",
@@ -409,15 +447,22 @@ def start_registry(workdir: Path, auth: str, issuer: TokenIssuer | None = None) 
             f"    issuer: {ISSUER}\n"
             f"    rootcertbundle: {issuer.cert_path}\n"
         )
+    elif auth == "none":
+        auth_cfg = ""
     else:
         raise ValueError(auth)
+    tls_cfg = ""
+    ca_path: Path | None = None
+    if tls:
+        ca_path, key_path = self_signed_cert(workdir, "registry-tls")
+        tls_cfg = f"  tls:\n    certificate: {ca_path}\n    key: {key_path}\n"
     config = (
         "version: 0.1\n"
         "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
         f"storage:\n  filesystem:\n    rootdirectory: {workdir / 'storage'}\n"
         "  delete:\n    enabled: true\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n  secret: {secrets.token_hex(16)}\n"
-        f"auth:\n{auth_cfg}"
+        f"http:\n  addr: 127.0.0.1:{port}\n  secret: {secrets.token_hex(16)}\n{tls_cfg}"
+        + (f"auth:\n{auth_cfg}" if auth_cfg else "")
     )
     cfg_path = workdir / "config.yml"
     cfg_path.write_text(config)
@@ -429,13 +474,21 @@ def start_registry(workdir: Path, auth: str, issuer: TokenIssuer | None = None) 
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-    server = RegistryServer(f"127.0.0.1:{port}", auth, workdir, proc, log_path, issuer=issuer)
+    server = RegistryServer(
+        f"127.0.0.1:{port}", auth, workdir, proc, log_path, issuer=issuer, ca_path=ca_path
+    )
+    ping = f"{'https' if tls else 'http'}://127.0.0.1:{port}/v2/"
+    import ssl
+
+    no_verify = ssl.create_default_context()
+    no_verify.check_hostname = False
+    no_verify.verify_mode = ssl.CERT_NONE
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"docker-registry exited: {server.log_tail()}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
+            urllib.request.urlopen(ping, timeout=1, context=no_verify if tls else None)
             break
         except urllib.error.HTTPError:
             break  # 401: up and requiring auth
@@ -464,6 +517,14 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     yield server
     server.stop()
     issuer.close()
+
+
+@pytest.fixture(scope="session")
+def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    """docker-registry over HTTPS with a self-signed certificate (``ca_path``), no auth."""
+    server = start_registry(tmp_path_factory.mktemp("registry-tls"), "none", tls=True)
+    yield server
+    server.stop()
 
 
 # --------------------------------------------------------------------------------------------

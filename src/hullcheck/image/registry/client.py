@@ -14,6 +14,7 @@ import email.utils
 import hashlib
 import json
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +25,13 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from hullcheck.errors import AuthError, DigestMismatchError, LimitExceededError, RegistryError
+from hullcheck.errors import (
+    AuthError,
+    DigestMismatchError,
+    LimitExceededError,
+    RegistryError,
+    UsageError,
+)
 from hullcheck.image.cache import BlobCache
 from hullcheck.image.reference import api_host
 from hullcheck.image.registry.auth import (
@@ -113,14 +120,27 @@ class RegistryClient:
             c = self._clients.get(verify)
             if c is None:
                 c = httpx.Client(
-                    verify=verify,
+                    verify=self._ssl_context() if verify else False,
                     timeout=self._timeout,
                     follow_redirects=False,
                     headers={"User-Agent": self.options.user_agent},
-                    trust_env=False,  # no proxies or netrc credentials slipping in
+                    trust_env=True,  # HTTPS_PROXY/NO_PROXY, as users of registries expect
                 )
                 self._clients[verify] = c
             return c
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        # The system trust store (honouring SSL_CERT_FILE/SSL_CERT_DIR), not certifi's copy:
+        # private registries are usually signed by a CA the administrator installed there.
+        ctx = ssl.create_default_context()
+        if self.options.ca_file:
+            try:
+                ctx.load_verify_locations(cafile=self.options.ca_file)
+            except (OSError, ssl.SSLError) as e:
+                raise UsageError(
+                    f"cannot load CA file {self.options.ca_file}: {_describe(e)}"
+                ) from None
+        return ctx
 
     # -- credentials and base URL ----------------------------------------------------------
 
@@ -268,6 +288,11 @@ class RegistryClient:
                     f"(timeout {self.options.read_timeout:g}s)"
                 )
             except httpx.TransportError as e:
+                if "CERTIFICATE_VERIFY_FAILED" in str(e):  # permanent: no retry
+                    raise RegistryError(
+                        f"the TLS certificate of {netloc} is not trusted ({_describe(e)}); "
+                        "pass its CA with HULLCHECK_REGISTRY_CA_FILE or mark the registry insecure"
+                    ) from None
                 failure = RegistryError(f"cannot reach {netloc}: {_describe(e)}")
             else:
                 if resp.status_code in RETRY_STATUSES and attempt < attempts:

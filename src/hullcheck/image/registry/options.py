@@ -46,6 +46,8 @@ class RegistryOptions:
     username: str | None = None
     password: str | None = None
     docker_config_dir: str | None = None
+    ca_file: str | None = None  # extra CA certificates (PEM) trusted besides the system's
+    loopback_insecure: bool = True  # Docker's rule: 127.0.0.0/8 and localhost skip TLS checks
     connect_timeout: float = 15.0
     read_timeout: float = 60.0
     max_attempts: int = 4  # per request, for 429/5xx and connection failures
@@ -68,6 +70,9 @@ class RegistryOptions:
             values["username"] = user
         if password:
             values["password"] = password
+        ca_file = os.environ.get("HULLCHECK_REGISTRY_CA_FILE")
+        if ca_file:
+            values["ca_file"] = ca_file
         insecure = os.environ.get("HULLCHECK_INSECURE_REGISTRY", "")
         hosts = tuple(h.strip() for h in insecure.split(",") if h.strip())
         if hosts:
@@ -88,5 +93,7 @@ class RegistryOptions:
         }
         if name in listed:
             return True
+        if not self.loopback_insecure:
+            return False
         bare = name.rsplit(":", 1)[0] if not name.startswith("[") else name[1:].split("]", 1)[0]
         return bare == "localhost" or bare.startswith("127.") or bare == "::1"
