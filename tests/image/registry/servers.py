@@ -353,6 +353,7 @@ class RegistryServer:
     def push_layout(
         self, layout: Path, name: str, repo: str, tag: str, *, extra: tuple[str, ...] = ()
     ) -> None:
+        need(shutil.which("skopeo"), "skopeo not installed (apt-get install skopeo)")
         cmd = [
             "skopeo",
             "--insecure-policy",

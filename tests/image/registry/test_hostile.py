@@ -152,6 +152,21 @@ def test_wrong_blob_digest(sandbox: Sandbox) -> None:
     assert not sandbox.cache.has(sha256(LAYER))
 
 
+def test_content_encoding_does_not_alter_blobs(sandbox: Sandbox) -> None:
+    # The layer is gzip; a server labelling it "Content-Encoding: gzip" must not get it unzipped.
+    def route(method: str, path: str, headers: dict[str, str]) -> Reply:
+        if path.endswith(sha256(LAYER)):
+            return Reply(200, {"Content-Encoding": "gzip"}, LAYER)
+        return good(method, path, headers)
+
+    with hostile(route) as server:
+        img = run(server, sandbox)
+        blob_headers = [h for _, p, h in server.requests if p.endswith(sha256(LAYER))]
+    with img.layers[0].opener() as f:
+        assert f.read() == LAYER
+    assert blob_headers[0]["accept-encoding"] == "identity"
+
+
 def test_blob_longer_than_declared_stops_early(sandbox: Sandbox) -> None:
     def route(method: str, path: str, headers: dict[str, str]) -> Reply:
         if path.endswith(sha256(LAYER)):

@@ -92,6 +92,7 @@ class RegistryClient:
         self._base: str | None = None
         self._creds: Credentials | None = None
         self._creds_loaded = False
+        self._creds_lock = threading.Lock()
         self._challenge: Challenge | None = None
         self._tokens = TokenCache()
         self.token_requests = 0  # how many tokens were fetched (tests check the cache works)
@@ -145,6 +146,10 @@ class RegistryClient:
     # -- credentials and base URL ----------------------------------------------------------
 
     def credentials(self) -> Credentials | None:
+        with self._creds_lock:
+            return self._load_credentials()
+
+    def _load_credentials(self) -> Credentials | None:
         if not self._creds_loaded:
             self._creds = resolve_credentials(
                 self.registry,
@@ -523,8 +528,14 @@ class RegistryClient:
             return False
         attempts = max(1, self.options.max_attempts)
         for attempt in range(1, attempts + 1):
+            # Blobs are taken as stored: no transfer decoding, so a server or CDN that labels a
+            # gzip layer "Content-Encoding: gzip" cannot make us hash the decompressed bytes.
             resp = self.request(
-                "GET", f"/v2/{repo}/blobs/{digest}", scope=pull_scope(repo), follow_redirects=True
+                "GET",
+                f"/v2/{repo}/blobs/{digest}",
+                scope=pull_scope(repo),
+                headers={"Accept-Encoding": "identity"},
+                follow_redirects=True,
             )
             try:
                 if resp.status_code == 404:
@@ -539,7 +550,7 @@ class RegistryClient:
                     )
                 cache.put_stream(
                     digest,
-                    resp.iter_bytes(CHUNK),
+                    resp.iter_raw(CHUNK),
                     expected_size=size,
                     what=f"blob {digest} of {self.registry}/{repo}",
                     on_chunk=on_chunk,
