@@ -45,6 +45,9 @@ def reg(
         ("registry:ghcr.io/o/a:1", reg("ghcr.io", "o/a", "1")),
         # "registry" followed by a port is a host, not the prefix
         ("registry:5000/app", reg("registry:5000", "app")),
+        # ...and "registry:2" is Docker Hub's registry image, tag 2
+        ("registry:2", reg("docker.io", "library/registry", "2")),
+        ("registry:alpine:3", reg("docker.io", "library/alpine", "3")),
     ],
 )
 def test_registry_references(text: str, expected: ImageRef) -> None:

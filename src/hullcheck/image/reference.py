@@ -75,9 +75,15 @@ def parse_reference(text: str) -> ImageRef:
 
     if text.startswith("docker://"):
         return parse_registry_reference(text[len("docker://") :], original=text)
-    # "registry:5000/app" is the host "registry" with a port, not the prefix.
-    if text.startswith("registry:") and not _PORT_AFTER_PREFIX_RE.match(text[len("registry:") :]):
-        return parse_registry_reference(text[len("registry:") :], original=text)
+    # "registry:5000/app" is the host "registry" with a port, and "registry:2" is Docker
+    # Hub's image "registry" with tag "2": only what is neither is the optional prefix.
+    after = text[len("registry:") :]
+    if (
+        text.startswith("registry:")
+        and not _PORT_AFTER_PREFIX_RE.match(after)
+        and not is_valid_tag(after)
+    ):
+        return parse_registry_reference(after, original=text)
     for prefix, transport in _LOCAL_PREFIXES.items():
         if text.startswith(prefix):
             rest = text[len(prefix) :]

@@ -92,6 +92,13 @@ def test_platform_selection() -> None:
     assert "unknown" not in info.value.diagnostics()  # attestation entries are not offered
 
 
+def test_index_without_platforms() -> None:
+    lone = (_desc(D1, None),)
+    assert select_manifest(lone, Platform("linux", "arm64"), "x").digest == D1
+    with pytest.raises(ImageError):  # two candidates and nothing to tell them apart
+        select_manifest((_desc(D1, None), _desc(D2, None)), Platform("linux", "amd64"), "x")
+
+
 def test_parse_platform_text() -> None:
     assert parse_platform("linux/amd64") == Platform("linux", "amd64")
     assert parse_platform("linux/arm64/v8") == Platform("linux", "arm64")

@@ -1,7 +1,17 @@
 """The registry client: pull images (and push OCI layouts) over the OCI distribution API."""
 
 from hullcheck.image.registry.options import NullObserver, PullObserver, RegistryOptions
+from hullcheck.image.registry.platform import host_platform, parse_platform
 from hullcheck.image.registry.pull import pull
-from hullcheck.image.registry.push import push_oci_layout
+from hullcheck.image.registry.push import push_oci_layout, push_tree
 
-__all__ = ["NullObserver", "PullObserver", "RegistryOptions", "pull", "push_oci_layout"]
+__all__ = [
+    "NullObserver",
+    "PullObserver",
+    "RegistryOptions",
+    "host_platform",
+    "parse_platform",
+    "pull",
+    "push_oci_layout",
+    "push_tree",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform as _stdlib_platform
 
 from hullcheck.errors import ImageError, UsageError
-from hullcheck.image.registry.manifest import Descriptor
+from hullcheck.image.registry.manifest import MANIFEST_TYPES, Descriptor
 from hullcheck.model import Platform
 
 # platform.machine() / uname names -> (OCI architecture, variant)
@@ -28,6 +28,7 @@ _MACHINE = {
     "mips64": ("mips64", None),
     "loongarch64": ("loong64", None),
 }
+_IMAGE_MANIFESTS = MANIFEST_TYPES
 # Variants a CPU of the given variant can run, best first.
 _ARM_COMPAT = {
     "v8": ("v8", "v7", "v6", "v5"),
@@ -91,6 +92,11 @@ def select_manifest(entries: tuple[Descriptor, ...], wanted: Platform, what: str
         if r is not None and (best is None or (r, i) < best[:2]):
             best = (r, i, d)
     if best is None:
+        # An index with one image and no platform data (some tools write those): take it;
+        # the caller still checks the platform its config declares.
+        bare = [d for d in entries if d.platform is None and d.media_type in _IMAGE_MANIFESTS]
+        if len(bare) == 1 and all(d.platform is None for d in entries):
+            return bare[0]
         available = sorted(
             {
                 str(d.platform)
