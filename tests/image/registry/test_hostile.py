@@ -23,6 +23,7 @@ from hullcheck.errors import (
     DigestMismatchError,
     ExitCode,
     HullcheckError,
+    ImageError,
     LimitExceededError,
     RegistryError,
 )
@@ -43,10 +44,14 @@ from tests.image.registry.servers import (
     sha256,
 )
 
-CONFIG = canonical(
-    {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}
-)
 LAYER = gzip.compress(b"not really a tar, but bytes with a digest" * 50, mtime=0)
+CONFIG = canonical(
+    {
+        "architecture": "amd64",
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [sha256(gzip.decompress(LAYER))]},
+    }
+)
 MANIFEST = canonical(
     {
         "schemaVersion": 2,
@@ -264,6 +269,24 @@ def test_broken_manifests(sandbox: Sandbox, body: bytes, content_type: str, expe
     with hostile(route) as server:
         msg = fails(RegistryError, server, sandbox)
     assert expected in msg
+
+
+def test_config_and_manifest_disagree_on_layers(sandbox: Sandbox) -> None:
+    config = canonical({"architecture": "amd64", "os": "linux", "rootfs": {"diff_ids": []}})
+    manifest = MANIFEST.replace(sha256(CONFIG).encode(), sha256(config).encode()).replace(
+        f'"size":{len(CONFIG)}'.encode(), f'"size":{len(config)}'.encode()
+    )
+
+    def route(method: str, path: str, headers: dict[str, str]) -> Reply:
+        if "/manifests/" in path:
+            return Reply(200, {"Content-Type": OCI_MANIFEST}, manifest)
+        if path.endswith(sha256(config)):
+            return Reply(200, {}, config)
+        return good(method, path, headers)
+
+    with hostile(route) as server:
+        msg = fails(ImageError, server, sandbox)
+    assert "1 layers but the config 0 diff_ids" in msg
 
 
 def test_redirect_loop(sandbox: Sandbox) -> None:

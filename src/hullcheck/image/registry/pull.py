@@ -77,7 +77,7 @@ def pull(
             manifest_digest, media_type = fetched.digest, parsed.media_type
         manifest: Manifest = parsed
 
-        config_bytes, image_platform = _fetch_config(
+        config_bytes, image_platform, diff_ids = _fetch_config(
             client, repo, manifest.config, cache, options, what
         )
         if (
@@ -88,6 +88,11 @@ def pull(
             raise ImageError(
                 f"{what} is an image for {image_platform}, "
                 f"not for the requested {normalise(platform)}"
+            )
+        if diff_ids is not None and len(diff_ids) != len(manifest.layers):
+            raise ImageError(
+                f"{what}: the manifest lists {len(manifest.layers)} layers "
+                f"but the config {len(diff_ids)} diff_ids"
             )
         _check_sizes(manifest.layers, options, what)
         _download_layers(client, repo, manifest.layers, cache, options)
@@ -123,7 +128,7 @@ def _fetch_config(
     cache: BlobCache,
     options: RegistryOptions,
     what: str,
-) -> tuple[bytes, Platform | None]:
+) -> tuple[bytes, Platform | None, list[object] | None]:
     limit = options.limits.max_manifest_bytes
     if desc.size > limit:
         raise LimitExceededError(
@@ -137,7 +142,9 @@ def _fetch_config(
         raise ImageError(f"{what}: the image config is not valid JSON") from None
     if not isinstance(config, dict):
         raise ImageError(f"{what}: the image config is not a JSON object")
-    return raw, platform_of_config(config)
+    rootfs = config.get("rootfs")
+    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    return raw, platform_of_config(config), diff_ids if isinstance(diff_ids, list) else None
 
 
 def _check_sizes(layers: tuple[Descriptor, ...], options: RegistryOptions, what: str) -> None:
