@@ -1,17 +1,29 @@
 """The registry client: pull images (and push OCI layouts) over the OCI distribution API."""
 
+from hullcheck.image.registry.artifact import (
+    ArtifactFile,
+    PulledArtifact,
+    PulledFile,
+    pull_artifact,
+    push_artifact,
+)
 from hullcheck.image.registry.options import NullObserver, PullObserver, RegistryOptions
 from hullcheck.image.registry.platform import host_platform, parse_platform
 from hullcheck.image.registry.pull import pull
 from hullcheck.image.registry.push import push_oci_layout, push_tree
 
 __all__ = [
+    "ArtifactFile",
     "NullObserver",
     "PullObserver",
+    "PulledArtifact",
+    "PulledFile",
     "RegistryOptions",
     "host_platform",
     "parse_platform",
     "pull",
+    "pull_artifact",
+    "push_artifact",
     "push_oci_layout",
     "push_tree",
 ]

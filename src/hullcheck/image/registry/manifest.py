@@ -20,6 +20,8 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json"
 DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_EMPTY = "application/vnd.oci.empty.v1+json"
+OCI_EMPTY_DATA = b"{}"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 
 MANIFEST_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
@@ -58,6 +60,7 @@ class Manifest:
     config: Descriptor
     layers: tuple[Descriptor, ...]
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    artifact_type: str = ""  # ``artifactType``, else the config media type
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,14 @@ class Index:
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
-def parse_manifest(body: bytes, content_type: str | None, what: str) -> Manifest | Index:
-    """Parse a manifest or index; ``what`` names it in errors (``registry/repo:tag``)."""
+def parse_manifest(
+    body: bytes, content_type: str | None, what: str, *, images_only: bool = True
+) -> Manifest | Index:
+    """Parse a manifest or index; ``what`` names it in errors (``registry/repo:tag``).
+
+    With ``images_only`` a manifest whose config is not an image config (an OCI artifact:
+    a Helm chart, a signature, an advisory database) is refused.
+    """
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
@@ -108,15 +117,20 @@ def parse_manifest(body: bytes, content_type: str | None, what: str) -> Manifest
             raise RegistryError(f"index of {what} has no 'manifests' list")
         return Index(media_type, tuple(_descriptor(e, what, True) for e in entries), annotations)
     config = _descriptor(data.get("config"), what, False)
-    if config.media_type not in IMAGE_CONFIG_TYPES:
+    if images_only and config.media_type not in IMAGE_CONFIG_TYPES:
         raise ImageError(
             f"{what} is not a container image (config media type {config.media_type!r})"
         )
     layers = data.get("layers")
     if not isinstance(layers, list):
         raise RegistryError(f"manifest of {what} has no 'layers' list")
+    artifact_type = data.get("artifactType")
     return Manifest(
-        media_type, config, tuple(_descriptor(e, what, False) for e in layers), annotations
+        media_type,
+        config,
+        tuple(_descriptor(e, what, False) for e in layers),
+        annotations,
+        artifact_type if isinstance(artifact_type, str) and artifact_type else config.media_type,
     )
 
 

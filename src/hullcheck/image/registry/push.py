@@ -111,7 +111,7 @@ def _push_node(
     if depth > 2:
         raise ImageError("indexes nested too deep to push")
     body = _read_manifest(desc, read_blob, options)
-    node = parse_manifest(body, desc.media_type, f"manifest {desc.digest}")
+    node = parse_manifest(body, desc.media_type, f"manifest {desc.digest}", images_only=False)
     if isinstance(node, Index):
         for child in node.manifests:
             if child.media_type not in MANIFEST_TYPES | INDEX_TYPES:

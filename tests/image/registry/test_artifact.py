@@ -1,0 +1,73 @@
+"""OCI artifacts (what ``db push`` / ``db update`` use) round-trip through a real registry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hullcheck.errors import ImageError
+from hullcheck.image.cache import BlobCache
+from hullcheck.image.reference import parse_reference
+from hullcheck.image.registry import ArtifactFile, pull, pull_artifact, push_artifact
+from tests.image.registry.conftest import fast_options
+from tests.image.registry.servers import RegistryServer
+
+DB_TYPE = "application/vnd.hullcheck.advisory-db.v1"
+
+
+def test_push_and_pull_artifact(
+    registry_server: RegistryServer, tmp_path: Path, cache: BlobCache, no_docker_config: Path
+) -> None:
+    db = tmp_path / "advisories.db.zst"
+    db.write_bytes(os.urandom(300_000))
+    meta = tmp_path / "metadata.json"
+    meta.write_text(json.dumps({"schema": 1, "built": "2026-11-28T00:00:00Z"}))
+    opts = fast_options(username=registry_server.username, password=registry_server.password)
+    ref = parse_reference(f"{registry_server.host}/hullcheck/db:1")
+
+    digest = push_artifact(
+        ref,
+        [
+            ArtifactFile(db, "application/vnd.hullcheck.db.layer.v1+zstd"),
+            ArtifactFile(meta, "application/json", title="meta"),
+        ],
+        artifact_type=DB_TYPE,
+        annotations={"org.opencontainers.image.created": "2026-11-28T00:00:00Z"},
+        options=opts,
+    )
+    got = pull_artifact(ref, artifact_type=DB_TYPE, options=opts, cache=cache)
+    assert got.manifest_digest == digest
+    assert got.artifact_type == DB_TYPE
+    assert got.annotations["org.opencontainers.image.created"] == "2026-11-28T00:00:00Z"
+    assert [f.title for f in got.files] == ["advisories.db.zst", "meta"]
+    with got.file("advisories.db.zst").open() as f:
+        assert f.read() == db.read_bytes()
+    assert got.file("meta").digest == "sha256:" + hashlib.sha256(meta.read_bytes()).hexdigest()
+
+    # skopeo sees the same manifest
+    raw = subprocess.run(
+        [
+            "skopeo",
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            "--creds",
+            f"{registry_server.username}:{registry_server.password}",
+            f"docker://{registry_server.host}/hullcheck/db:1",
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "sha256:" + hashlib.sha256(raw).hexdigest() == digest
+
+    with pytest.raises(ImageError, match="not 'something/else'"):
+        pull_artifact(ref, artifact_type="something/else", options=opts, cache=cache)
+    # an artifact is not an image
+    with pytest.raises(ImageError, match="not a container image"):
+        pull(ref, options=opts, cache=cache)
