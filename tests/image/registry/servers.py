@@ -539,9 +539,15 @@ class Reply:
     body: bytes = b""
     hang: bool = False  # never answer
     chunked: bool = False  # no Content-Length
+    delay: float = 0.0  # seconds between 16 KiB pieces of the body (a slow server)
 
 
 Route = Callable[[str, str, dict[str, str]], Reply]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients hanging up mid-answer is what these tests provoke
 
 
 class HostileRegistry:
@@ -550,6 +556,7 @@ class HostileRegistry:
     def __init__(self, route: Route) -> None:
         self.route = route
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.aborted = 0
         self._stop = threading.Event()
         outer = self
 
@@ -583,11 +590,20 @@ class HostileRegistry:
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
                     if self.command != "HEAD":
-                        self.wfile.write(reply.body)
+                        step = 16384 if reply.delay else max(1, len(reply.body))
+                        try:
+                            for i in range(0, len(reply.body), step):
+                                self.wfile.write(reply.body[i : i + step])
+                                self.wfile.flush()
+                                if reply.delay and outer._stop.wait(reply.delay):
+                                    break
+                        except OSError:
+                            outer.aborted += 1  # the client hung up
+                            self.close_connection = True
 
             do_GET = do_HEAD = do_POST = do_PUT = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)

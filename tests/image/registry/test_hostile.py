@@ -289,6 +289,48 @@ def test_config_and_manifest_disagree_on_layers(sandbox: Sandbox) -> None:
     assert "1 layers but the config 0 diff_ids" in msg
 
 
+def test_one_bad_layer_cancels_the_others(sandbox: Sandbox) -> None:
+    slow = os.urandom(1024 * 1024)  # 64 pieces, 0.05 s apart: ~3 s if read to the end
+    bad = gzip.compress(b"bad layer", mtime=0)
+    manifest = canonical(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": sha256(CONFIG), "size": len(CONFIG)},
+            "layers": [
+                {"mediaType": OCI_LAYER_GZIP, "digest": sha256(slow), "size": len(slow)},
+                {"mediaType": OCI_LAYER_GZIP, "digest": sha256(bad), "size": len(bad)},
+            ],
+        }
+    )
+    config = CONFIG.replace(b'"diff_ids":[', b'"diff_ids":["' + sha256(b"x").encode() + b'",')
+
+    def route(method: str, path: str, headers: dict[str, str]) -> Reply:
+        if "/manifests/" in path:
+            return Reply(
+                200,
+                {"Content-Type": OCI_MANIFEST},
+                manifest.replace(sha256(CONFIG).encode(), sha256(config).encode()).replace(
+                    f'"size":{len(CONFIG)}'.encode(), f'"size":{len(config)}'.encode()
+                ),
+            )
+        if path.endswith(sha256(config)):
+            return Reply(200, {}, config)
+        if path.endswith(sha256(slow)):
+            return Reply(200, {}, slow, delay=0.05)
+        if path.endswith(sha256(bad)):
+            time.sleep(0.2)  # let the slow download get going first
+            return Reply(200, {}, b"\0" + bad[1:])
+        return good(method, path, headers)
+
+    with hostile(route) as server:
+        start = time.monotonic()
+        fails(DigestMismatchError, server, sandbox, concurrency=2)
+        elapsed = time.monotonic() - start
+    assert elapsed < 2.0, f"the slow download was not cancelled ({elapsed:.1f}s)"
+    assert not sandbox.cache.has(sha256(slow))
+
+
 def test_redirect_loop(sandbox: Sandbox) -> None:
     def route(method: str, path: str, headers: dict[str, str]) -> Reply:
         if "/blobs/" in path:

@@ -550,7 +550,7 @@ class RegistryClient:
                     )
                 cache.put_stream(
                     digest,
-                    resp.iter_raw(CHUNK),
+                    resp.iter_raw(),  # as it arrives: progress and cancellation stay prompt
                     expected_size=size,
                     what=f"blob {digest} of {self.registry}/{repo}",
                     on_chunk=on_chunk,
