@@ -140,6 +140,20 @@ def test_pull_by_digest_and_docker_schema2(
     }
 
 
+def test_resolve_digest(pushed: Pushed, no_docker_config: Path) -> None:
+    from hullcheck.image.registry import resolve_digest
+
+    opts = fast_options(**creds(pushed))
+    assert resolve_digest(parse_reference(f"{pushed.basic.host}/app:multi"), options=opts) == (
+        pushed.layout.index_digest
+    )
+    assert resolve_digest(
+        parse_reference(f"{pushed.token.host}/public/app:multi"), options=fast_options()
+    ) == (pushed.layout.index_digest)
+    with pytest.raises(RegistryError, match="not found"):
+        resolve_digest(parse_reference(f"{pushed.basic.host}/app:absent"), options=opts)
+
+
 def test_unknown_tag_is_a_registry_error(
     pushed: Pushed, cache: BlobCache, no_docker_config: Path
 ) -> None:

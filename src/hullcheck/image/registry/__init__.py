@@ -9,7 +9,7 @@ from hullcheck.image.registry.artifact import (
 )
 from hullcheck.image.registry.options import NullObserver, PullObserver, RegistryOptions
 from hullcheck.image.registry.platform import host_platform, parse_platform
-from hullcheck.image.registry.pull import pull
+from hullcheck.image.registry.pull import pull, resolve_digest
 from hullcheck.image.registry.push import push_oci_layout, push_tree
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "push_artifact",
     "push_oci_layout",
     "push_tree",
+    "resolve_digest",
 ]

@@ -43,7 +43,7 @@ from hullcheck.image.registry.auth import (
     parse_token_response,
 )
 from hullcheck.image.registry.credentials import Credentials, resolve_credentials
-from hullcheck.image.registry.manifest import ACCEPT
+from hullcheck.image.registry.manifest import ACCEPT, valid_digest
 from hullcheck.image.registry.options import RegistryOptions
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -513,6 +513,27 @@ class RegistryClient:
                 f"manifest of {what} (Docker-Content-Digest header)", header_digest.strip(), digest
             )
         return FetchedManifest(body, content_type, digest)
+
+    def head_manifest(self, repo: str, reference: str, what: str) -> str:
+        """The digest ``reference`` resolves to, without downloading the manifest when the
+        registry names it in ``Docker-Content-Digest`` (a GET and a hash otherwise)."""
+        resp = self.request(
+            "HEAD",
+            f"/v2/{repo}/manifests/{reference}",
+            scope=pull_scope(repo),
+            headers={"Accept": ACCEPT},
+        )
+        try:
+            if resp.status_code == 404:
+                raise RegistryError(f"{what}: manifest {reference} not found on {self.registry}")
+            if resp.status_code != 200:
+                raise self._status_error(resp, f"resolving {what}")
+            header = (resp.headers.get("docker-content-digest") or "").strip()
+        finally:
+            resp.close()
+        if valid_digest(header) and (not reference.startswith("sha256:") or header == reference):
+            return header
+        return self.get_manifest(repo, reference, what).digest
 
     def download_blob(
         self,

@@ -121,6 +121,16 @@ def pull(
     )
 
 
+def resolve_digest(ref: ImageRef, *, options: RegistryOptions | None = None) -> str:
+    """The manifest (or index) digest ``ref`` points at now: cheap (a HEAD), for checking
+    whether a tag moved since it was scanned."""
+    if ref.transport is not Transport.REGISTRY or not ref.registry or not ref.repository:
+        raise UsageError(f"{ref} is not a registry reference")
+    options = options or RegistryOptions.from_env()
+    with RegistryClient(ref.registry, options) as client:
+        return client.head_manifest(ref.repository, ref.digest or ref.tag or "latest", str(ref))
+
+
 def _fetch_config(
     client: RegistryClient,
     repo: str,
