@@ -1,20 +1,16 @@
-"""One registry host over the OCI distribution API: transport, retries, auth, redirects.
+"""One registry host over the OCI distribution API: auth, redirects, manifests and blobs.
 
 Every request goes through ``request``: it adds the right ``Authorization`` (basic or a
 cached bearer token) only while talking to the registry's own origin, answers one 401 by
-authenticating and then gives up (no 401 loops), follows redirects by hand with a hop limit
-(dropping credentials when the origin changes), and retries 429/5xx and connection failures
-with exponential backoff honouring ``Retry-After``. Bodies are always streamed and read with
-a size bound.
+authenticating and then gives up (no 401 loops), and follows redirects by hand with a hop
+limit (dropping credentials when the origin changes). Retries and bounded reads are the
+``HttpSession``'s job (``http.py``).
 """
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
-import random
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,7 +26,6 @@ from hullcheck.errors import (
     DigestMismatchError,
     LimitExceededError,
     RegistryError,
-    UsageError,
 )
 from hullcheck.image.cache import BlobCache
 from hullcheck.image.reference import api_host
@@ -43,15 +38,13 @@ from hullcheck.image.registry.auth import (
     parse_token_response,
 )
 from hullcheck.image.registry.credentials import Credentials, resolve_credentials
+from hullcheck.image.registry.http import Content, HttpSession, describe, origin, read_limited
 from hullcheck.image.registry.manifest import ACCEPT, valid_digest
 from hullcheck.image.registry.options import RegistryOptions
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 1024 * 1024
 MAX_ERROR_BODY = 64 * 1024
-
-Content = bytes | Callable[[], Iterable[bytes]] | None
 
 
 @dataclass(frozen=True)
@@ -69,11 +62,6 @@ def push_scope(repo: str) -> str:
     return f"repository:{repo}:pull,push"
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.rsplit("@", 1)[-1].lower()
-
-
 class _Cancelled(Exception):
     """Raised inside a download when a sibling download already failed."""
 
@@ -85,8 +73,7 @@ class RegistryClient:
         self.registry = registry
         self.host = api_host(registry)
         self.options = options
-        self._timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
-        self._clients: dict[bool, httpx.Client] = {}
+        self._http = HttpSession(options)
         self._lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._base: str | None = None
@@ -111,37 +98,7 @@ class RegistryClient:
         self.close()
 
     def close(self) -> None:
-        with self._lock:
-            for c in self._clients.values():
-                c.close()
-            self._clients.clear()
-
-    def _client(self, verify: bool) -> httpx.Client:
-        with self._lock:
-            c = self._clients.get(verify)
-            if c is None:
-                c = httpx.Client(
-                    verify=self._ssl_context() if verify else False,
-                    timeout=self._timeout,
-                    follow_redirects=False,
-                    headers={"User-Agent": self.options.user_agent},
-                    trust_env=True,  # HTTPS_PROXY/NO_PROXY, as users of registries expect
-                )
-                self._clients[verify] = c
-            return c
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        # The system trust store (honouring SSL_CERT_FILE/SSL_CERT_DIR), not certifi's copy:
-        # private registries are usually signed by a CA the administrator installed there.
-        ctx = ssl.create_default_context()
-        if self.options.ca_file:
-            try:
-                ctx.load_verify_locations(cafile=self.options.ca_file)
-            except (OSError, ssl.SSLError) as e:
-                raise UsageError(
-                    f"cannot load CA file {self.options.ca_file}: {_describe(e)}"
-                ) from None
-        return ctx
+        self._http.close()
 
     # -- credentials and base URL ----------------------------------------------------------
 
@@ -182,7 +139,9 @@ class RegistryClient:
             last = scheme == schemes[-1]
             try:
                 # A TLS failure against a plain-HTTP registry is final for HTTPS: do not retry it.
-                resp = self._send("GET", url, {}, None, retry_transport=last, verify=not insecure)
+                resp = self._http.send(
+                    "GET", url, {}, None, retry_transport=last, verify=not insecure
+                )
             except RegistryError as e:
                 failure = e
                 continue
@@ -226,17 +185,17 @@ class RegistryClient:
         """Send with auth, retries and redirects; the caller must close the (streamed) response."""
         base = self.base_url()
         url = base + path_or_url if path_or_url.startswith("/") else path_or_url
-        home = _origin(base)
+        home = origin(base)
         sent_auth: str | None = None
         authenticated = False
         redirects = 0
         while True:
             send_headers = dict(headers or {})
-            own = _origin(url) == home
+            own = origin(url) == home
             sent_auth = self._auth_header(scope) if own else None
             if sent_auth:
                 send_headers["Authorization"] = sent_auth
-            resp = self._send(method, url, send_headers, content)
+            resp = self._http.send(method, url, send_headers, content)
             if resp.status_code == 401 and own:
                 challenge_header = resp.headers.get("www-authenticate")
                 resp.close()
@@ -264,81 +223,6 @@ class RegistryClient:
                     method, content = "GET", None
                 continue
             return resp
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        content: Content,
-        *,
-        retry_transport: bool = True,
-        verify: bool | None = None,
-    ) -> httpx.Response:
-        """One logical request with retries on 429/5xx and connection failures (streamed)."""
-        netloc = _origin(url)[1]
-        if verify is None:
-            verify = not self.options.is_insecure(netloc)
-        client = self._client(verify)
-        attempts = max(1, self.options.max_attempts)
-        for attempt in range(1, attempts + 1):
-            body = content() if callable(content) else content
-            failure: RegistryError
-            try:
-                req = client.build_request(method, url, headers=headers, content=body)
-                resp = client.send(req, stream=True)
-            except httpx.TimeoutException:
-                failure = RegistryError(
-                    f"{netloc} did not answer {method} {urlsplit(url).path} in time "
-                    f"(timeout {self.options.read_timeout:g}s)"
-                )
-            except httpx.TransportError as e:
-                if "CERTIFICATE_VERIFY_FAILED" in str(e):  # permanent: no retry
-                    raise RegistryError(
-                        f"the TLS certificate of {netloc} is not trusted ({_describe(e)}); "
-                        "pass its CA with HULLCHECK_REGISTRY_CA_FILE or mark the registry insecure"
-                    ) from None
-                failure = RegistryError(f"cannot reach {netloc}: {_describe(e)}")
-            else:
-                if resp.status_code in RETRY_STATUSES and attempt < attempts:
-                    wait = self._retry_wait(resp, attempt, netloc)
-                    resp.close()
-                    time.sleep(wait)
-                    continue
-                return resp
-            if not retry_transport or attempt == attempts:
-                raise failure
-            time.sleep(self._backoff(attempt))
-        raise AssertionError("unreachable")
-
-    def _backoff(self, attempt: int) -> float:
-        base = self.options.backoff_base * (2 ** (attempt - 1))
-        return min(
-            self.options.max_retry_wait, base + random.uniform(0, self.options.backoff_base / 2)
-        )
-
-    def _retry_wait(self, resp: httpx.Response, attempt: int, netloc: str) -> float:
-        raw = resp.headers.get("retry-after")
-        if raw:
-            wait: float | None = None
-            if raw.strip().isdigit():
-                wait = float(raw.strip())
-            else:
-                try:
-                    when = email.utils.parsedate_to_datetime(raw)
-                    wait = max(0.0, when.timestamp() - time.time())
-                except (TypeError, ValueError, IndexError):
-                    wait = None
-            if wait is not None:
-                if wait > self.options.max_retry_wait:
-                    resp.close()
-                    raise RegistryError(
-                        f"{netloc} is rate limiting (HTTP {resp.status_code}) "
-                        f"and asks to wait {wait:.0f}s; "
-                        "try again later"
-                    )
-                return wait
-        return self._backoff(attempt)
 
     # -- authentication --------------------------------------------------------------------
 
@@ -432,7 +316,7 @@ class RegistryClient:
                 form.append(("service", service))
             content = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            resp = self._send("POST", realm, headers, content)
+            resp = self._http.send("POST", realm, headers, content)
         else:
             params: list[tuple[str, str]] = [("scope", s) for s in scopes]
             if service:
@@ -441,7 +325,7 @@ class RegistryClient:
                 params.append(("account", creds.username))
                 headers["Authorization"] = basic_header(creds)
             url = str(httpx.URL(realm).copy_merge_params(tuple(params)))
-            resp = self._send("GET", url, headers, None)
+            resp = self._http.send("GET", url, headers, None)
         try:
             if resp.status_code in (401, 403):
                 who = (
@@ -497,7 +381,7 @@ class RegistryClient:
             header_digest = resp.headers.get("docker-content-digest")
         except httpx.TransportError as e:
             raise RegistryError(
-                f"cannot read the manifest of {what} from {self.host}: {_describe(e)}"
+                f"cannot read the manifest of {what} from {self.host}: {describe(e)}"
             ) from None
         finally:
             resp.close()
@@ -580,11 +464,11 @@ class RegistryClient:
             except httpx.TransportError as e:
                 if attempt == attempts:
                     raise RegistryError(
-                        f"download of blob {digest} from {self.host} failed: {_describe(e)}"
+                        f"download of blob {digest} from {self.host} failed: {describe(e)}"
                     ) from None
             finally:
                 resp.close()
-            time.sleep(self._backoff(attempt))
+            time.sleep(self._http.backoff(attempt))
         raise AssertionError("unreachable")
 
     def blob_exists(self, repo: str, digest: str) -> bool:
@@ -657,23 +541,3 @@ class RegistryClient:
                 f"pushed manifest {reference} of {repo}", digest, header.strip()
             )
         return digest
-
-
-def read_limited(resp: httpx.Response, limit: int, what: str, *, hard: bool = True) -> bytes:
-    """The body of a streamed response, refusing more than ``limit`` bytes."""
-    length = resp.headers.get("content-length")
-    if hard and length and length.isdigit() and int(length) > limit:
-        raise LimitExceededError(f"{what} is {int(length)} bytes, more than the {limit}-byte limit")
-    out = bytearray()
-    for chunk in resp.iter_bytes(64 * 1024):
-        out += chunk
-        if len(out) > limit:
-            if not hard:
-                return bytes(out[:limit])
-            raise LimitExceededError(f"{what} is more than the {limit}-byte limit")
-    return bytes(out)
-
-
-def _describe(e: Exception) -> str:
-    text = str(e).strip() or type(e).__name__
-    return " ".join(text.split())[:200]
