@@ -10,7 +10,6 @@ limit (dropping credentials when the origin changes). Retries and bounded reads 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,29 +21,27 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from hullcheck.errors import (
-    AuthError,
     DigestMismatchError,
     LimitExceededError,
     RegistryError,
 )
 from hullcheck.image.cache import BlobCache
 from hullcheck.image.reference import api_host
-from hullcheck.image.registry.auth import (
-    MAX_TOKEN_RESPONSE_BYTES,
-    Challenge,
-    TokenCache,
-    basic_header,
-    parse_challenges,
-    parse_token_response,
+from hullcheck.image.registry.authenticator import Authenticator
+from hullcheck.image.registry.credentials import Credentials
+from hullcheck.image.registry.http import (
+    Content,
+    HttpSession,
+    describe,
+    origin,
+    read_limited,
+    status_error,
 )
-from hullcheck.image.registry.credentials import Credentials, resolve_credentials
-from hullcheck.image.registry.http import Content, HttpSession, describe, origin, read_limited
 from hullcheck.image.registry.manifest import ACCEPT, valid_digest
 from hullcheck.image.registry.options import RegistryOptions
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 1024 * 1024
-MAX_ERROR_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -74,15 +71,13 @@ class RegistryClient:
         self.host = api_host(registry)
         self.options = options
         self._http = HttpSession(options)
+        self._auth = Authenticator(registry, self.host, options, self._http)
         self._lock = threading.Lock()
-        self._token_lock = threading.Lock()
         self._base: str | None = None
-        self._creds: Credentials | None = None
-        self._creds_loaded = False
-        self._creds_lock = threading.Lock()
-        self._challenge: Challenge | None = None
-        self._tokens = TokenCache()
-        self.token_requests = 0  # how many tokens were fetched (tests check the cache works)
+
+    @property
+    def token_requests(self) -> int:
+        return self._auth.token_requests
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -100,22 +95,10 @@ class RegistryClient:
     def close(self) -> None:
         self._http.close()
 
-    # -- credentials and base URL ----------------------------------------------------------
+    # -- base URL ----------------------------------------------------------
 
     def credentials(self) -> Credentials | None:
-        with self._creds_lock:
-            return self._load_credentials()
-
-    def _load_credentials(self) -> Credentials | None:
-        if not self._creds_loaded:
-            self._creds = resolve_credentials(
-                self.registry,
-                username=self.options.username,
-                password=self.options.password,
-                config_dir=self.options.docker_config_dir,
-            )
-            self._creds_loaded = True
-        return self._creds
+        return self._auth.credentials()
 
     def base_url(self) -> str:
         """``scheme://host``, found by pinging ``/v2/`` (HTTPS, or HTTP for insecure hosts)."""
@@ -147,28 +130,18 @@ class RegistryClient:
                 continue
             try:
                 if resp.status_code == 401:
-                    self._adopt_challenge(resp.headers.get("www-authenticate"))
+                    self._auth.adopt(resp.headers.get("www-authenticate"))
                 elif resp.status_code == 404:
                     raise RegistryError(
                         f"{self.host} does not serve the registry API (/v2/ answered 404)"
                     )
                 elif resp.status_code >= 400 and resp.status_code != 403:
-                    raise self._status_error(resp, "GET /v2/")
+                    raise status_error(resp, self.host, "GET /v2/")
             finally:
                 resp.close()
             return f"{scheme}://{self.host}"
         assert failure is not None
         raise failure
-
-    def _adopt_challenge(self, header: str | None) -> Challenge | None:
-        challenges = parse_challenges(header)
-        chosen = next((c for c in challenges if c.scheme == "bearer"), None) or next(
-            (c for c in challenges if c.scheme == "basic"), None
-        )
-        if chosen is not None:
-            with self._lock:
-                self._challenge = chosen
-        return chosen
 
     # -- the one request path --------------------------------------------------------------
 
@@ -192,7 +165,7 @@ class RegistryClient:
         while True:
             send_headers = dict(headers or {})
             own = origin(url) == home
-            sent_auth = self._auth_header(scope) if own else None
+            sent_auth = self._auth.header(scope) if own else None
             if sent_auth:
                 send_headers["Authorization"] = sent_auth
             resp = self._http.send(method, url, send_headers, content)
@@ -200,9 +173,9 @@ class RegistryClient:
                 challenge_header = resp.headers.get("www-authenticate")
                 resp.close()
                 if authenticated:
-                    raise self._denied(scope)
+                    raise self._auth.denied(scope)
                 authenticated = True
-                self._on_unauthorized(challenge_header, scope, sent_auth)
+                self._auth.on_unauthorized(challenge_header, scope, sent_auth)
                 continue
             if follow_redirects and resp.status_code in REDIRECT_STATUSES:
                 location = resp.headers.get("location")
@@ -224,143 +197,6 @@ class RegistryClient:
                 continue
             return resp
 
-    # -- authentication --------------------------------------------------------------------
-
-    def _auth_header(self, scope: str) -> str | None:
-        with self._lock:
-            ch = self._challenge
-        if ch is None:
-            return None
-        if ch.scheme == "basic":
-            creds = self.credentials()
-            if creds and (creds.username or creds.password):
-                return basic_header(creds)
-            return None
-        return "Bearer " + self._token(ch, scope)
-
-    def _on_unauthorized(self, header: str | None, scope: str, sent: str | None) -> None:
-        ch = self._adopt_challenge(header)
-        if ch is None:
-            raise AuthError(
-                f"{self.host} requires authentication with a scheme hullcheck does not support"
-            )
-        if ch.scheme == "basic":
-            creds = self.credentials()
-            if not creds or not (creds.username or creds.password):
-                raise AuthError(
-                    f"{self.host} requires authentication and no credentials were found "
-                    "(docker login, or HULLCHECK_REGISTRY_USERNAME/HULLCHECK_REGISTRY_PASSWORD)"
-                )
-            if sent and sent.startswith("Basic "):
-                raise AuthError(f"{self.host} rejected the credentials of user {creds.username!r}")
-            return
-        if not ch.realm:
-            raise AuthError(f"{self.host} sent a bearer challenge without a realm")
-        # A token we sent was refused (expired or revoked early): forget it, fetch a fresh one.
-        self._tokens.drop(TokenCache.key(ch.realm, ch.service or "", (scope,)))
-
-    def _denied(self, scope: str) -> AuthError:
-        creds = self.credentials()
-        repo = scope.split(":")[1] if scope.count(":") >= 2 else scope
-        if creds and (creds.username or creds.identity_token):
-            who = f"user {creds.username!r}" if creds.username else "the identity token"
-            return AuthError(
-                f"{self.host} denied access to {repo} for {who} "
-                "(wrong credentials or no permission)"
-            )
-        return AuthError(
-            f"{self.host} denied anonymous access to {repo}; log in (docker login) or set "
-            "HULLCHECK_REGISTRY_USERNAME/HULLCHECK_REGISTRY_PASSWORD"
-        )
-
-    def _token(self, ch: Challenge, scope: str) -> str:
-        realm = ch.realm or ""
-        service = ch.service or ""
-        key = TokenCache.key(realm, service, (scope,))
-        cached = self._tokens.get(key)
-        if cached:
-            return cached
-        with self._token_lock:  # one fetch even when many layer threads ask at once
-            cached = self._tokens.get(key)
-            if cached:
-                return cached
-            scopes = [scope, *(s for s in ch.scopes if s != scope)]
-            token, lifetime = self._fetch_token(realm, service, scopes)
-            self._tokens.put(key, token, lifetime)
-            return token
-
-    def _fetch_token(self, realm: str, service: str, scopes: list[str]) -> tuple[str, float]:
-        parts = urlsplit(realm)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise AuthError(f"{self.host} names an invalid token realm {realm[:100]!r}")
-        creds = self.credentials()
-        has_secret = bool(creds and (creds.username or creds.password or creds.identity_token))
-        if has_secret and parts.scheme == "http" and not self.options.is_insecure(parts.netloc):
-            raise AuthError(
-                f"refusing to send credentials over plain HTTP to the token service {realm}"
-            )
-        headers: dict[str, str] = {}
-        content: bytes | None = None
-        self.token_requests += 1
-        if creds and creds.identity_token:
-            # OAuth2 refresh-token grant, as Docker does with an identity token.
-            from urllib.parse import urlencode
-
-            form = [
-                ("grant_type", "refresh_token"),
-                ("refresh_token", creds.identity_token),
-                ("client_id", "hullcheck"),
-                ("scope", " ".join(scopes)),
-            ]
-            if service:
-                form.append(("service", service))
-            content = urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            resp = self._http.send("POST", realm, headers, content)
-        else:
-            params: list[tuple[str, str]] = [("scope", s) for s in scopes]
-            if service:
-                params.insert(0, ("service", service))
-            if creds and creds.username:
-                params.append(("account", creds.username))
-                headers["Authorization"] = basic_header(creds)
-            url = str(httpx.URL(realm).copy_merge_params(tuple(params)))
-            resp = self._http.send("GET", url, headers, None)
-        try:
-            if resp.status_code in (401, 403):
-                who = (
-                    f"the credentials of {creds.username!r}"
-                    if creds and creds.username
-                    else "an anonymous token"
-                )
-                if creds and creds.identity_token and not creds.username:
-                    who = "the identity token"
-                raise AuthError(
-                    f"token service {parts.netloc} refused {who} (HTTP {resp.status_code})"
-                )
-            if resp.status_code != 200:
-                raise self._status_error(resp, f"token request to {parts.netloc}")
-            body = read_limited(resp, MAX_TOKEN_RESPONSE_BYTES, f"token response of {parts.netloc}")
-        finally:
-            resp.close()
-        return parse_token_response(body, parts.netloc)
-
-    # -- errors ----------------------------------------------------------------------------
-
-    def _status_error(self, resp: httpx.Response, what: str) -> RegistryError:
-        detail = ""
-        try:
-            body = read_limited(resp, MAX_ERROR_BODY, "error body", hard=False)
-            data = json.loads(body) if body else None
-            if isinstance(data, dict) and isinstance(data.get("errors"), list) and data["errors"]:
-                first = data["errors"][0]
-                if isinstance(first, dict):
-                    detail = f": {first.get('code', '')} {first.get('message', '')}".rstrip()
-        except (ValueError, UnicodeDecodeError, httpx.HTTPError, LimitExceededError):
-            pass
-        detail = " ".join(detail.split())[:200]
-        return RegistryError(f"{self.host}: {what} failed with HTTP {resp.status_code}{detail}")
-
     # -- operations ------------------------------------------------------------------------
 
     def get_manifest(self, repo: str, reference: str, what: str) -> FetchedManifest:
@@ -374,7 +210,7 @@ class RegistryClient:
             if resp.status_code == 404:
                 raise RegistryError(f"{what}: manifest {reference} not found on {self.registry}")
             if resp.status_code != 200:
-                raise self._status_error(resp, f"fetching the manifest of {what}")
+                raise status_error(resp, self.host, f"fetching the manifest of {what}")
             limit = self.options.limits.max_manifest_bytes
             body = read_limited(resp, limit, f"manifest of {what}")
             content_type = resp.headers.get("content-type")
@@ -411,7 +247,7 @@ class RegistryClient:
             if resp.status_code == 404:
                 raise RegistryError(f"{what}: manifest {reference} not found on {self.registry}")
             if resp.status_code != 200:
-                raise self._status_error(resp, f"resolving {what}")
+                raise status_error(resp, self.host, f"resolving {what}")
             header = (resp.headers.get("docker-content-digest") or "").strip()
         finally:
             resp.close()
@@ -446,7 +282,7 @@ class RegistryClient:
                 if resp.status_code == 404:
                     raise RegistryError(f"blob {digest} of {self.registry}/{repo} not found")
                 if resp.status_code != 200:
-                    raise self._status_error(resp, f"fetching blob {digest}")
+                    raise status_error(resp, self.host, f"fetching blob {digest}")
                 length = resp.headers.get("content-length")
                 if length and length.isdigit() and int(length) > size:
                     raise LimitExceededError(
@@ -480,7 +316,7 @@ class RegistryClient:
                 return True
             if resp.status_code == 404:
                 return False
-            raise self._status_error(resp, f"checking blob {digest}")
+            raise status_error(resp, self.host, f"checking blob {digest}")
         finally:
             resp.close()
 
@@ -494,7 +330,7 @@ class RegistryClient:
         )
         try:
             if resp.status_code not in (201, 202):
-                raise self._status_error(resp, f"starting the upload of blob {digest}")
+                raise status_error(resp, self.host, f"starting the upload of blob {digest}")
             location = resp.headers.get("location")
         finally:
             resp.close()
@@ -517,7 +353,7 @@ class RegistryClient:
         )
         try:
             if resp.status_code not in (201, 204):
-                raise self._status_error(resp, f"uploading blob {digest}")
+                raise status_error(resp, self.host, f"uploading blob {digest}")
         finally:
             resp.close()
 
@@ -532,7 +368,7 @@ class RegistryClient:
         )
         try:
             if resp.status_code not in (200, 201, 202):
-                raise self._status_error(resp, f"pushing manifest {reference} to {repo}")
+                raise status_error(resp, self.host, f"pushing manifest {reference} to {repo}")
             header = resp.headers.get("docker-content-digest")
         finally:
             resp.close()

@@ -8,6 +8,7 @@ so that callers bound what they read (``read_limited``).
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import ssl
 import threading
@@ -21,6 +22,7 @@ from hullcheck.errors import LimitExceededError, RegistryError, UsageError
 from hullcheck.image.registry.options import RegistryOptions
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_ERROR_BODY = 64 * 1024
 
 Content = bytes | Callable[[], Iterable[bytes]] | None
 
@@ -167,3 +169,19 @@ def read_limited(resp: httpx.Response, limit: int, what: str, *, hard: bool = Tr
 def describe(e: Exception) -> str:
     text = str(e).strip() or type(e).__name__
     return " ".join(text.split())[:200]
+
+
+def status_error(resp: httpx.Response, host: str, what: str) -> RegistryError:
+    """A one-line error for an unexpected status, with the registry's own error code."""
+    detail = ""
+    try:
+        body = read_limited(resp, MAX_ERROR_BODY, "error body", hard=False)
+        data = json.loads(body) if body else None
+        if isinstance(data, dict) and isinstance(data.get("errors"), list) and data["errors"]:
+            first = data["errors"][0]
+            if isinstance(first, dict):
+                detail = f": {first.get('code', '')} {first.get('message', '')}".rstrip()
+    except (ValueError, UnicodeDecodeError, httpx.HTTPError, LimitExceededError):
+        pass
+    detail = " ".join(detail.split())[:200]
+    return RegistryError(f"{host}: {what} failed with HTTP {resp.status_code}{detail}")
