@@ -78,6 +78,9 @@ def test_registry_references(text: str, expected: ImageRef) -> None:
         ("ghcr.io/" + "a" * 260, "longer than"),
         ("docker://", "empty"),
         ("oci:", "missing path"),
+        ("./no/such/image.tar", "no such file or directory"),
+        ("/no/such/dir", "no such file or directory"),
+        ("image.tar", "no such file or directory"),
     ],
 )
 def test_invalid_references_are_usage_errors(text: str, why: str) -> None:

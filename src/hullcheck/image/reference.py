@@ -100,7 +100,14 @@ def parse_reference(text: str) -> ImageRef:
         from hullcheck.image.detect import detect_path
 
         return detect_path(text)
+    if _looks_like_path(text):
+        raise ReferenceError_(f"no such file or directory: {text}")
     return parse_registry_reference(text, original=text)
+
+
+def _looks_like_path(text: str) -> bool:
+    """What no registry reference can be, but a mistyped path often is."""
+    return text.startswith(("/", "./", "../", "~")) or text.endswith((".tar", ".tar.gz", ".tgz"))
 
 
 def _parse_oci_layout(rest: str, original: str) -> ImageRef:
