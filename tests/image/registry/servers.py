@@ -372,6 +372,17 @@ class RegistryServer:
                 f"skopeo copy failed: {p.stderr.strip()}\nregistry log:\n{self.log_tail()}"
             )
 
+    def inspect_raw(self, ref: str) -> bytes:
+        """The manifest bytes at ``HOST/REPO:TAG`` as skopeo, an independent client, reads them."""
+        need(shutil.which("skopeo"), "skopeo not installed (apt-get install skopeo)")
+        creds = ("--creds", f"{self.username}:{self.password}") if self.auth != "none" else ()
+        return subprocess.run(
+            ["skopeo", "inspect", "--raw", "--tls-verify=false", *creds, f"docker://{ref}"],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        ).stdout
+
     def log_tail(self) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-20:])

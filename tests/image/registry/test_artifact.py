@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,20 +49,7 @@ def test_push_and_pull_artifact(
     assert got.file("meta").digest == "sha256:" + hashlib.sha256(meta.read_bytes()).hexdigest()
 
     # skopeo sees the same manifest
-    raw = subprocess.run(
-        [
-            "skopeo",
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            "--creds",
-            f"{registry_server.username}:{registry_server.password}",
-            f"docker://{registry_server.host}/hullcheck/db:1",
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    raw = registry_server.inspect_raw(f"{registry_server.host}/hullcheck/db:1")
     assert "sha256:" + hashlib.sha256(raw).hexdigest() == digest
 
     with pytest.raises(ImageError, match="not 'something/else'"):

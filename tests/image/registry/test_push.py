@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,23 +16,6 @@ from hullcheck.model import Platform
 from tests.image.registry.conftest import fast_options
 from tests.image.registry.servers import Layout, RegistryServer
 from tests.image.registry.test_pull import assert_is
-
-
-def skopeo_raw(server: RegistryServer, ref: str) -> bytes:
-    return subprocess.run(
-        [
-            "skopeo",
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            "--creds",
-            f"{server.username}:{server.password}",
-            f"docker://{ref}",
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    ).stdout
 
 
 def test_push_multi_platform_layout_then_pull(
@@ -61,7 +43,7 @@ def test_push_multi_platform_layout_then_pull(
     }
     assert sorted(uploads) == sorted(all_blobs)  # the shared base layer only once
     # an independent client reads back exactly the index we pushed
-    assert skopeo_raw(registry_server, f"{registry_server.host}/pushed/app:v1") == layout.index
+    assert registry_server.inspect_raw(f"{registry_server.host}/pushed/app:v1") == layout.index
     for text, built in layout.images.items():
         os_, arch, *variant = text.split("/")
         img = pull(ref, platform=Platform(os_, arch, *variant), options=opts, cache=cache)
@@ -84,7 +66,7 @@ def test_push_with_token_auth_and_without_permission(
     pulled = pull(ref, options=opts, cache=cache)
     assert_is(pulled, layout.single)
     assert json.loads(
-        skopeo_raw(token_registry, f"{token_registry.host}/team/app:one")
+        token_registry.inspect_raw(f"{token_registry.host}/team/app:one")
     ) == json.loads(layout.single.manifest)
 
 
