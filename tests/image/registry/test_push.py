@@ -13,7 +13,7 @@ from hullcheck.image.reference import parse_reference
 from hullcheck.image.registry import pull, push_oci_layout
 from hullcheck.image.registry.client import RegistryClient
 from hullcheck.model import Platform
-from tests.image.registry.conftest import fast_options
+from tests.image.registry.conftest import Pushed, fast_options
 from tests.image.registry.servers import Layout, RegistryServer
 from tests.image.registry.test_pull import assert_is
 
@@ -76,3 +76,25 @@ def test_push_needs_one_named_image(layout: Layout, registry_server: RegistrySer
         push_oci_layout(layout.path, ref, fast_options())
     with pytest.raises(UsageError, match="0 matching"):
         push_oci_layout(layout.path, ref, fast_options(), name="nope")
+
+
+def test_copy_image_between_registries_keeps_the_digest(
+    pushed: Pushed, cache: BlobCache, no_docker_config: Path
+) -> None:
+    from hullcheck.image.registry import copy_image, resolve_digest
+
+    src = parse_reference(f"{pushed.basic.host}/app:multi")
+    dst = parse_reference(f"{pushed.token.host}/promoted/app:stable")
+    src_opts = fast_options(username=pushed.basic.username, password=pushed.basic.password)
+    dst_opts = fast_options(username=pushed.token.username, password=pushed.token.password)
+    digest = copy_image(src, dst, src_options=src_opts, dst_options=dst_opts, cache=cache)
+    assert digest == pushed.layout.index_digest
+    assert resolve_digest(dst, options=dst_opts) == pushed.layout.index_digest
+    assert (
+        pushed.token.inspect_raw(f"{pushed.token.host}/promoted/app:stable") == pushed.layout.index
+    )
+    for text, built in pushed.layout.images.items():
+        os_, arch, *variant = text.split("/")
+        assert_is(
+            pull(dst, platform=Platform(os_, arch, *variant), options=dst_opts, cache=cache), built
+        )

@@ -7,6 +7,7 @@ from hullcheck.image.registry.artifact import (
     pull_artifact,
     push_artifact,
 )
+from hullcheck.image.registry.copy import copy_image
 from hullcheck.image.registry.options import NullObserver, PullObserver, RegistryOptions
 from hullcheck.image.registry.platform import host_platform, parse_platform
 from hullcheck.image.registry.pull import pull, resolve_digest
@@ -19,6 +20,7 @@ __all__ = [
     "PulledArtifact",
     "PulledFile",
     "RegistryOptions",
+    "copy_image",
     "host_platform",
     "parse_platform",
     "pull",
