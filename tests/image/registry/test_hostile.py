@@ -35,6 +35,7 @@ from hullcheck.image.source import RawImage
 from tests.image.registry.conftest import fast_options
 from tests.image.registry.servers import (
     OCI_CONFIG,
+    OCI_INDEX,
     OCI_LAYER_GZIP,
     OCI_MANIFEST,
     HostileRegistry,
@@ -457,3 +458,42 @@ def test_nothing_listening(sandbox: Sandbox) -> None:
         )
     assert info.value.exit_code == ExitCode.IMAGE
     assert sandbox.outside() == []
+
+
+def test_referrers_api_answer_is_filtered_and_validated(sandbox: Sandbox) -> None:
+    from hullcheck.image.registry import list_referrers
+
+    subject = sha256(MANIFEST)
+    entries = [
+        {"mediaType": OCI_MANIFEST, "digest": "sha256:" + c * 64, "size": 10, "artifactType": kind}
+        for c, kind in (
+            ("1", "application/vnd.cyclonedx+json"),
+            ("2", "application/vnd.dev.sigstore.bundle+json"),
+        )
+    ]
+    index = canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries})
+    asked: list[str] = []
+
+    def route(method: str, path: str, headers: dict[str, str]) -> Reply:
+        if path.startswith(f"/v2/img/referrers/{subject}"):
+            asked.append(path)
+            return Reply(200, {"Content-Type": OCI_INDEX}, index)
+        return good(method, path, headers)
+
+    with hostile(route) as server:
+        ref = parse_reference(f"{server.host}/img@{subject}")
+        all_of_them = list_referrers(ref, options=plain(server))
+        sboms = list_referrers(
+            ref, artifact_type="application/vnd.cyclonedx+json", options=plain(server)
+        )
+    assert [d.digest for d in all_of_them] == [e["digest"] for e in entries]
+    # the server ignored the filter (no OCI-Filters-Applied): the client applies it
+    assert [d.digest for d in sboms] == [entries[0]["digest"]]
+    assert asked[1].endswith("?artifactType=application%2Fvnd.cyclonedx%2Bjson")
+
+    broken = index.replace(b'"size":10', b'"size":-1', 1)
+    with (
+        hostile(lambda m, p, h: Reply(200, {"Content-Type": OCI_INDEX}, broken)) as server,
+        pytest.raises(RegistryError, match="invalid size"),
+    ):
+        list_referrers(parse_reference(f"{server.host}/img@{subject}"), options=plain(server))

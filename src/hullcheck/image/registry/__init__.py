@@ -12,6 +12,7 @@ from hullcheck.image.registry.options import NullObserver, PullObserver, Registr
 from hullcheck.image.registry.platform import host_platform, parse_platform
 from hullcheck.image.registry.pull import pull, resolve_digest
 from hullcheck.image.registry.push import push_oci_layout, push_tree
+from hullcheck.image.registry.referrers import list_referrers
 
 __all__ = [
     "ArtifactFile",
@@ -22,6 +23,7 @@ __all__ = [
     "RegistryOptions",
     "copy_image",
     "host_platform",
+    "list_referrers",
     "parse_platform",
     "pull",
     "pull_artifact",

@@ -23,10 +23,13 @@ from hullcheck.image.registry.manifest import (
     OCI_EMPTY,
     OCI_EMPTY_DATA,
     OCI_MANIFEST,
+    Descriptor,
     Index,
     parse_manifest,
+    valid_digest,
 )
 from hullcheck.image.registry.options import RegistryOptions
+from hullcheck.image.registry.referrers import add_to_fallback
 from hullcheck.model import ImageRef, Transport
 
 TITLE = "org.opencontainers.image.title"
@@ -89,9 +92,14 @@ def push_artifact(
     *,
     artifact_type: str,
     annotations: Mapping[str, str] | None = None,
+    subject: str | None = None,
     options: RegistryOptions | None = None,
 ) -> str:
-    """Push ``files`` as one artifact to ``ref``; returns the manifest digest."""
+    """Push ``files`` as one artifact to ``ref``; returns the manifest digest.
+
+    ``subject`` (a manifest digest in the same repository) makes the artifact a referrer of
+    that image, found again with ``list_referrers``; ``ref`` may then carry no tag.
+    """
     registry, repo = _check_ref(ref)
     if not files:
         raise UsageError("an artifact needs at least one file")
@@ -123,8 +131,18 @@ def push_artifact(
     }
     if annotations:
         manifest["annotations"] = dict(annotations)
-    body = json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode()
     with RegistryClient(registry, options) as client:
+        if subject is not None:
+            if not valid_digest(subject):
+                raise UsageError(f"invalid subject digest {subject!r}")
+            target = client.get_manifest(repo, subject, f"{registry}/{repo}@{subject}")
+            target_type = parse_manifest(target.body, target.media_type, subject, images_only=False)
+            manifest["subject"] = {
+                "mediaType": target_type.media_type,
+                "digest": subject,
+                "size": len(target.body),
+            }
+        body = json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode()
         if not client.blob_exists(repo, empty_digest):
             client.upload_blob(
                 repo, empty_digest, len(OCI_EMPTY_DATA), _bytes_opener(OCI_EMPTY_DATA)
@@ -132,7 +150,22 @@ def push_artifact(
         for digest, size, path in sources:
             if not client.blob_exists(repo, digest):
                 client.upload_blob(repo, digest, size, _path_opener(path))
-        return client.put_manifest(repo, ref.tag or ref.digest or "latest", body, OCI_MANIFEST)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        reference = ref.tag or (digest if subject else "latest")
+        pushed, subject_header = client.put_manifest_with_subject(
+            repo, reference, body, OCI_MANIFEST
+        )
+        if subject is not None and not subject_header:
+            # No referrers API on this registry: keep the fallback index up to date ourselves.
+            descriptor = Descriptor(
+                OCI_MANIFEST,
+                pushed,
+                len(body),
+                annotations=dict(annotations or {}),
+                artifact_type=artifact_type,
+            )
+            add_to_fallback(client, repo, subject, descriptor, options)
+        return pushed
 
 
 def pull_artifact(

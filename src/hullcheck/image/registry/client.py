@@ -358,6 +358,13 @@ class RegistryClient:
             resp.close()
 
     def put_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
+        return self.put_manifest_with_subject(repo, reference, body, media_type)[0]
+
+    def put_manifest_with_subject(
+        self, repo: str, reference: str, body: bytes, media_type: str
+    ) -> tuple[str, str | None]:
+        """Push a manifest; returns its digest and the ``OCI-Subject`` header, which a registry
+        with the referrers API sends for a manifest that has a ``subject``."""
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         resp = self.request(
             "PUT",
@@ -370,10 +377,11 @@ class RegistryClient:
             if resp.status_code not in (200, 201, 202):
                 raise status_error(resp, self.host, f"pushing manifest {reference} to {repo}")
             header = resp.headers.get("docker-content-digest")
+            subject = resp.headers.get("oci-subject")
         finally:
             resp.close()
         if header and header.startswith("sha256:") and header.strip() != digest:
             raise DigestMismatchError(
                 f"pushed manifest {reference} of {repo}", digest, header.strip()
             )
-        return digest
+        return digest, subject

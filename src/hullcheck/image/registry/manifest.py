@@ -52,6 +52,7 @@ class Descriptor:
     platform: Platform | None = None
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     urls: tuple[str, ...] = ()
+    artifact_type: str | None = None  # set on referrer entries of an index
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,15 @@ def _descriptor(raw: object, what: str, with_platform: bool) -> Descriptor:
     platform = _platform(raw.get("platform"), what) if with_platform else None
     urls = raw.get("urls")
     url_list = tuple(u for u in urls if isinstance(u, str)) if isinstance(urls, list) else ()
+    artifact_type = raw.get("artifactType")
     return Descriptor(
-        media_type, digest, size, platform, _annotations(raw.get("annotations"), what), url_list
+        media_type,
+        digest,
+        size,
+        platform,
+        _annotations(raw.get("annotations"), what),
+        url_list,
+        artifact_type if isinstance(artifact_type, str) and artifact_type else None,
     )
 
 
