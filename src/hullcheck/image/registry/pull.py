@@ -203,17 +203,18 @@ def _download_layers(
     workers = max(1, min(options.concurrency, len(todo)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hullcheck-pull") as pool:
         futures = [pool.submit(fetch, d) for d in todo]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in done if f.exception() is not None), None)
-        if failed is not None:
+        try:
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        except BaseException:  # e.g. Ctrl-C: stop the downloads, do not wait for them
+            stop.set()
+            for f in futures:
+                f.cancel()
+            raise
+        if any(f.exception() is not None for f in done):
             stop.set()
             for f in futures:
                 f.cancel()
             wait(futures)
             # Report the first real failure, not a sibling's cancellation.
-            errors = [
-                f.exception() for f in futures if not f.cancelled() and f.exception() is not None
-            ]
-            real = next((e for e in errors if not isinstance(e, _Cancelled)), errors[0])
-            assert real is not None
-            raise real
+            errors = [e for f in futures if not f.cancelled() and (e := f.exception()) is not None]
+            raise next((e for e in errors if not isinstance(e, _Cancelled)), errors[0])
