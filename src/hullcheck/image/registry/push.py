@@ -8,8 +8,8 @@ under the reference's tag (or digest).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -121,15 +121,17 @@ def _push_node(
                 repo, child.digest, _read_manifest(child, read_blob, options), child.media_type
             )
         return
-    for blob in (node.config, *node.layers):
+    unique = {b.digest: b for b in (node.config, *node.layers)}
+
+    def upload(blob: Descriptor) -> None:
         if not client.blob_exists(repo, blob.digest):
             client.upload_blob(repo, blob.digest, blob.size, partial_opener(read_blob, blob.digest))
+
+    workers = max(1, min(options.concurrency, len(unique)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hullcheck-push") as pool:
+        for future in [pool.submit(upload, b) for b in unique.values()]:
+            future.result()  # the first failure propagates; the others finish or fail alone
 
 
 def partial_opener(read_blob: BlobSource, digest: str) -> Callable[[], BinaryIO]:
     return lambda: read_blob(digest)
-
-
-def manifest_json(data: object) -> bytes:
-    """Canonical-enough JSON bytes for a manifest built in code."""
-    return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
