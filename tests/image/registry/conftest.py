@@ -1,7 +1,7 @@
 """Registry test fixtures: two real docker-registry servers and a test image pushed to them.
 
 ``registry_server`` (htpasswd basic auth) and ``token_registry`` (bearer tokens from a JWT
-issuer) live in ``servers.py`` so that other test packages can import them too.
+issuer) live in ``servers.py`` so that other test packages can bind them too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 from hullcheck.image.cache import BlobCache
 from hullcheck.image.registry import RegistryOptions
 from tests.image.registry import servers
-from tests.image.registry.servers import Layout, RegistryServer, build_layout
+from tests.image.registry.oci_layout import Layout, build_layout
+from tests.image.registry.servers import RegistryServer
 
 # The server fixtures live in servers.py so other packages can bind them the same way.
 registry_server = servers.registry_server

@@ -33,15 +33,13 @@ from hullcheck.image.registry import pull
 from hullcheck.image.registry.options import RegistryOptions
 from hullcheck.image.source import RawImage
 from tests.image.registry.conftest import fast_options
-from tests.image.registry.servers import (
+from tests.image.registry.hostile_server import HostileRegistry, Reply, hostile
+from tests.image.registry.oci_layout import (
     OCI_CONFIG,
     OCI_INDEX,
     OCI_LAYER_GZIP,
     OCI_MANIFEST,
-    HostileRegistry,
-    Reply,
     canonical,
-    hostile,
     sha256,
 )
 

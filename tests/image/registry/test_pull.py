@@ -19,7 +19,8 @@ from hullcheck.image.registry.platform import host_platform
 from hullcheck.model import Platform
 from tests.conftest import need
 from tests.image.registry.conftest import Pushed, fast_options
-from tests.image.registry.servers import IDENTITY_TOKEN, BuiltImage, sha256
+from tests.image.registry.oci_layout import BuiltImage, sha256
+from tests.image.registry.token_issuer import IDENTITY_TOKEN
 
 
 def creds(p: Pushed) -> dict[str, str]:

@@ -14,7 +14,8 @@ from hullcheck.image.registry import pull, push_oci_layout
 from hullcheck.image.registry.client import RegistryClient
 from hullcheck.model import Platform
 from tests.image.registry.conftest import Pushed, fast_options
-from tests.image.registry.servers import Layout, RegistryServer
+from tests.image.registry.oci_layout import Layout
+from tests.image.registry.servers import RegistryServer
 from tests.image.registry.test_pull import assert_is
 
 

@@ -12,7 +12,8 @@ from hullcheck.image.reference import parse_reference
 from hullcheck.image.registry import pull
 from hullcheck.image.registry.client import RegistryClient
 from tests.image.registry.conftest import fast_options
-from tests.image.registry.servers import Layout, RegistryServer
+from tests.image.registry.oci_layout import Layout
+from tests.image.registry.servers import RegistryServer
 from tests.image.registry.test_pull import assert_is
 
 
