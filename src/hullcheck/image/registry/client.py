@@ -205,6 +205,7 @@ class RegistryClient:
             f"/v2/{repo}/manifests/{reference}",
             scope=pull_scope(repo),
             headers={"Accept": ACCEPT},
+            follow_redirects=True,
         )
         try:
             if resp.status_code == 404:
@@ -242,6 +243,7 @@ class RegistryClient:
             f"/v2/{repo}/manifests/{reference}",
             scope=pull_scope(repo),
             headers={"Accept": ACCEPT},
+            follow_redirects=True,
         )
         try:
             if resp.status_code == 404:
