@@ -196,3 +196,4 @@ def test_options_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         and o.is_insecure("[::1]:5000")
     )
     assert not RegistryOptions(loopback_insecure=False).is_insecure("127.0.0.1:5000")
+    assert not o.is_insecure("127.evil.example") and not o.is_insecure("localhost.evil.example")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -36,8 +37,8 @@ class RegistryOptions:
     """How to reach registries.
 
     ``insecure_registries`` lists hosts (``HOST[:PORT]``) for which TLS is not verified and
-    plain HTTP is used when HTTPS fails; loopback hosts are always treated so. An entry
-    ``http://HOST`` means plain HTTP only.
+    plain HTTP is used when HTTPS fails; loopback hosts are treated so unless
+    ``loopback_insecure`` is off. An entry ``http://HOST`` means plain HTTP only.
     ``username``/``password`` override every stored credential.
     ``docker_config_dir`` overrides ``DOCKER_CONFIG`` (tests, CI).
     """
@@ -61,8 +62,9 @@ class RegistryOptions:
 
     @classmethod
     def from_env(cls, **overrides: object) -> RegistryOptions:
-        """Options with ``HULLCHECK_REGISTRY_USERNAME``/``_PASSWORD`` and
-        ``HULLCHECK_INSECURE_REGISTRY`` (comma separated) applied; ``overrides`` win."""
+        """Options with ``HULLCHECK_REGISTRY_USERNAME``/``_PASSWORD``,
+        ``HULLCHECK_REGISTRY_CA_FILE`` and ``HULLCHECK_INSECURE_REGISTRY`` (comma separated)
+        applied; ``overrides`` that are not None win."""
         values: dict[str, object] = {}
         user = os.environ.get("HULLCHECK_REGISTRY_USERNAME")
         password = os.environ.get("HULLCHECK_REGISTRY_PASSWORD")
@@ -96,4 +98,9 @@ class RegistryOptions:
         if not self.loopback_insecure:
             return False
         bare = name.rsplit(":", 1)[0] if not name.startswith("[") else name[1:].split("]", 1)[0]
-        return bare == "localhost" or bare.startswith("127.") or bare == "::1"
+        if bare == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(bare).is_loopback
+        except ValueError:
+            return False  # a name like 127.example.com is not loopback
