@@ -1,4 +1,14 @@
-"""The registry client: pull images (and push OCI layouts) over the OCI distribution API."""
+"""The registry client over the OCI distribution API.
+
+Entry points: ``pull`` (one platform's image, blobs verified into the cache), ``resolve_digest``,
+``push_oci_layout``/``push_tree``, ``copy_image`` (promotion), ``push_artifact``/``pull_artifact``
+(OCI artifacts such as the advisory database) and ``list_referrers``.
+
+Inside: ``options`` (settings, progress observer), ``http`` (retrying HTTP session),
+``auth`` (challenge/token parsing) and ``authenticator`` (the auth flow), ``credentials``
+(Docker config and helpers), ``client`` (one registry: requests, manifests, blobs),
+``manifest`` (parsing and validation), ``platform`` (choosing an index entry).
+"""
 
 from hullcheck.image.registry.artifact import (
     ArtifactFile,
