@@ -367,8 +367,8 @@ def test_401_loop_is_bounded(sandbox: Sandbox) -> None:
         challenge = f'Bearer realm="http://{issuer.host}/token",service="evil"'
         with hostile(lambda m, p, h: Reply(401, {"WWW-Authenticate": challenge})) as server:
             msg = fails(AuthError, server, sandbox)
-            assert len(server.requests) <= 3  # ping, request, one retry with a token
-        assert len(issuer.requests) <= 2  # the proactive token, one fresh one after the refusal
+            assert len(server.requests) == 2  # ping, then the request with its token
+        assert len(issuer.requests) == 1  # a token refused right after its fetch is final
     assert "denied anonymous access to img" in msg
 
 
@@ -495,3 +495,30 @@ def test_referrers_api_answer_is_filtered_and_validated(sandbox: Sandbox) -> Non
         pytest.raises(RegistryError, match="invalid size"),
     ):
         list_referrers(parse_reference(f"{server.host}/img@{subject}"), options=plain(server))
+
+
+def test_a_revoked_cached_token_is_replaced_once(sandbox: Sandbox) -> None:
+    from hullcheck.image.registry.client import RegistryClient
+
+    issued: list[str] = []
+
+    def issue(method: str, path: str, headers: dict[str, str]) -> Reply:
+        issued.append(f"t{len(issued) + 1}")
+        return Reply(200, {}, json.dumps({"token": issued[-1], "expires_in": 300}).encode())
+
+    with hostile(issue) as issuer:
+        challenge = f'Bearer realm="http://{issuer.host}/token",service="svc"'
+
+        def route(method: str, path: str, headers: dict[str, str]) -> Reply:
+            # Only the newest token is valid: older ones count as revoked.
+            if not issued or headers.get("authorization") != f"Bearer {issued[-1]}":
+                return Reply(401, {"WWW-Authenticate": challenge})
+            return good(method, path, headers)
+
+        with hostile(route) as server, RegistryClient(server.host, plain(server)) as client:
+            client.get_manifest("img", "1", "img:1")
+            assert issued == ["t1"]
+            issued.append("t2-issued-elsewhere")  # t1 is revoked behind the client's back
+            fetched = client.get_manifest("img", "1", "img:1")
+            assert fetched.body == MANIFEST
+            assert issued == ["t1", "t2-issued-elsewhere", "t3"]  # one new token, then success

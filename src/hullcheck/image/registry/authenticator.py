@@ -68,16 +68,22 @@ class Authenticator:
         return chosen
 
     def header(self, scope: str) -> str | None:
+        return self.header_and_freshness(scope)[0]
+
+    def header_and_freshness(self, scope: str) -> tuple[str | None, bool]:
+        """The ``Authorization`` value for ``scope`` and whether a token was fetched for it
+        just now (a fresh token that is refused will not be fetched again)."""
         with self._lock:
             ch = self._challenge
         if ch is None:
-            return None
+            return None, False
         if ch.scheme == "basic":
             creds = self.credentials()
             if creds and (creds.username or creds.password):
-                return basic_header(creds)
-            return None
-        return "Bearer " + self._token(ch, scope)
+                return basic_header(creds), False
+            return None, False
+        token, fresh = self._token(ch, scope)
+        return "Bearer " + token, fresh
 
     def on_unauthorized(self, header: str | None, scope: str, sent: str | None) -> None:
         ch = self.adopt(header)
@@ -114,21 +120,21 @@ class Authenticator:
             "HULLCHECK_REGISTRY_USERNAME/HULLCHECK_REGISTRY_PASSWORD"
         )
 
-    def _token(self, ch: Challenge, scope: str) -> str:
+    def _token(self, ch: Challenge, scope: str) -> tuple[str, bool]:
         realm = ch.realm or ""
         service = ch.service or ""
         key = TokenCache.key(realm, service, (scope,))
         cached = self._tokens.get(key)
         if cached:
-            return cached
+            return cached, False
         with self._token_lock:  # one fetch even when many layer threads ask at once
             cached = self._tokens.get(key)
             if cached:
-                return cached
+                return cached, False
             scopes = [scope, *(s for s in ch.scopes if s != scope)]
             token, lifetime = self._fetch_token(realm, service, scopes)
             self._tokens.put(key, token, lifetime)
-            return token
+            return token, True
 
     def _fetch_token(self, realm: str, service: str, scopes: list[str]) -> tuple[str, float]:
         parts = urlsplit(realm)

@@ -165,14 +165,14 @@ class RegistryClient:
         while True:
             send_headers = dict(headers or {})
             own = origin(url) == home
-            sent_auth = self._auth.header(scope) if own else None
+            sent_auth, fresh = self._auth.header_and_freshness(scope) if own else (None, False)
             if sent_auth:
                 send_headers["Authorization"] = sent_auth
             resp = self._http.send(method, url, send_headers, content)
             if resp.status_code == 401 and own:
                 challenge_header = resp.headers.get("www-authenticate")
                 resp.close()
-                if authenticated:
+                if authenticated or fresh:  # a token fetched just now was refused: final
                     raise self._auth.denied(scope)
                 authenticated = True
                 self._auth.on_unauthorized(challenge_header, scope, sent_auth)
