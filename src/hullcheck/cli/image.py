@@ -41,8 +41,8 @@ def inspect(
     platform: str = typer.Option(None, "--platform", help="OS/ARCH[/VARIANT], default the host's"),
 ) -> None:
     """Show an image's metadata and its layers (size, diff_id, created_by)."""
-    from hullcheck.image.manifest import parse_platform
     from hullcheck.image.open import open_image
+    from hullcheck.image.platform import parse_platform
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown format {fmt!r} (table, json)")
@@ -87,8 +87,8 @@ def list_files(
 ) -> None:
     """List the files of an image with the layer each comes from (reads every layer once)."""
     from hullcheck.image.filesystem import SquashedView, all_files
-    from hullcheck.image.manifest import parse_platform
     from hullcheck.image.open import open_image
+    from hullcheck.image.platform import parse_platform
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r} (text, json)")

@@ -3,42 +3,21 @@
 from __future__ import annotations
 
 import json
-import platform as _platform
 from typing import Any, TypeVar
 
 from hullcheck.errors import ImageError
+from hullcheck.image.mediatypes import (  # noqa: F401
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
+from hullcheck.image.platform import host_platform, rank
 from hullcheck.model import Platform
 
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_SCHEMA1 = (
-    "application/vnd.docker.distribution.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v1+prettyjws",
-)
-INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
-MANIFEST_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
-
-_ARCH_ALIASES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386", "i386": "386"}
-
 T = TypeVar("T")
-
-
-def host_platform() -> Platform:
-    machine = _platform.machine().lower()
-    arch = _ARCH_ALIASES.get(machine, machine)
-    variant = "v8" if arch == "arm64" else ("v7" if machine == "armv7l" else None)
-    return Platform("linux", arch, variant)
-
-
-def parse_platform(text: str) -> Platform:
-    parts = text.strip().split("/")
-    if len(parts) not in (2, 3) or not all(parts):
-        from hullcheck.errors import UsageError
-
-        raise UsageError(f"invalid platform {text!r}: expected OS/ARCH[/VARIANT], e.g. linux/arm64")
-    return Platform(parts[0], _ARCH_ALIASES.get(parts[1], parts[1]), parts[2] if len(parts) == 3 else None)
 
 
 def parse_json(raw: bytes, what: str) -> dict[str, Any]:
@@ -65,16 +44,6 @@ def _decode_json(raw: bytes, what: str, kind: type[T]) -> T:
     return doc
 
 
-def _variant_ok(want: Platform, got: dict[str, Any]) -> bool:
-    if not want.variant:
-        return True
-    have = got.get("variant")
-    if have is None:
-        # arm64 images often omit v8; arm without variant is ambiguous and accepted
-        return True
-    return bool(have == want.variant)
-
-
 def select_platform(
     descs: list[dict[str, Any]], want: Platform | None, where: str, *, unique: bool = False
 ) -> dict[str, Any]:
@@ -84,27 +53,29 @@ def select_platform(
     holding several tagged images), not a choice.
     """
     target = want or host_platform()
-    candidates = []
+    ranked: list[tuple[int, dict[str, Any]]] = []
     for d in descs:
         p = d.get("platform")
         if not isinstance(p, dict):
             continue
         if p.get("os") == "unknown" or p.get("architecture") == "unknown":
             continue  # attestation manifests (buildkit) are not images
-        if p.get("os") == target.os and p.get("architecture") == target.architecture and _variant_ok(target, p):
-            candidates.append(d)
+        have = Platform(str(p.get("os", "")), str(p.get("architecture", "")), p.get("variant") or None)
+        r = rank(target, have)
+        if r is not None:
+            ranked.append((r, d))
+    best_rank = min((r for r, _ in ranked), default=None)
+    candidates = [d for r, d in ranked if r == best_rank]
     if not candidates:
         if len(descs) == 1 and not isinstance(descs[0].get("platform"), dict):
             return descs[0]
-        have = sorted(
+        available = sorted(
             "/".join(x for x in (p.get("os"), p.get("architecture"), p.get("variant")) if x)
             for d in descs
             if isinstance(p := d.get("platform"), dict) and p.get("os") != "unknown"
         )
-        raise ImageError(f"{where} has no image for platform {target} (available: {', '.join(have) or 'none'})")
-    # Prefer an exact variant match over a variant-less entry.
-    exact = [d for d in candidates if (d.get("platform") or {}).get("variant") == target.variant]
-    best = exact or candidates
-    if unique and len({d.get("digest") for d in best}) > 1:
+        listed = ", ".join(available) or "none"
+        raise ImageError(f"{where} has no image for platform {target} (available: {listed})")
+    if unique and len({d.get("digest") for d in candidates}) > 1:
         raise ImageError(f"{where} holds several images for {target}; pick one with :TAG or @DIGEST")
-    return best[0]
+    return candidates[0]

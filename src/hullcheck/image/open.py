@@ -79,36 +79,8 @@ class Image:
 
 
 def parse_ref(text: str) -> ImageRef:
-    """Local prefixes here; registry references through the reference grammar module."""
-    for t in (Transport.DOCKER_ARCHIVE, Transport.OCI_ARCHIVE, Transport.ROOTFS):
-        prefix = f"{t.value}:"
-        if text.startswith(prefix):
-            path = text[len(prefix) :]
-            if not path:
-                raise UsageError(f"{text!r}: missing path after {prefix}")
-            tag = None
-            if t is Transport.DOCKER_ARCHIVE and not Path(path).exists() and ":" in path:
-                path, tag = path.rsplit(":", 1)
-            return ImageRef(t, path=path, tag=tag)
-    if text.startswith("oci:"):
-        rest = text[4:]
-        if not rest:
-            raise UsageError(f"{text!r}: missing directory after oci:")
-        digest = None
-        tag = None
-        if "@" in rest:
-            rest, digest = rest.rsplit("@", 1)
-        elif not Path(rest).exists() and ":" in rest:
-            rest, tag = rest.rsplit(":", 1)
-        return ImageRef(Transport.OCI_LAYOUT, path=rest, tag=tag, digest=digest)
-    if Path(text).exists():
-        from hullcheck.image.detect import detect_path
+    from hullcheck.image.reference import parse_reference
 
-        return detect_path(text)
-    try:
-        from hullcheck.image.reference import parse_reference
-    except ImportError:  # pragma: no cover - until the registry client lands
-        raise UsageError(f"{text!r} is not an existing path, and registry references are not supported yet") from None
     return parse_reference(text)
 
 
