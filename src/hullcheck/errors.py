@@ -81,3 +81,25 @@ class FindingsFail(HullcheckError):
     """Not an error as such: the gate (--fail-on, policy enforce) says no."""
 
     exit_code = ExitCode.FINDINGS
+
+
+class VersionError(UsageError):
+    """A version or an ecosystem that the version schemes cannot handle."""
+
+
+class UnknownEcosystemError(VersionError):
+    def __init__(self, ecosystem: str) -> None:
+        super().__init__(f"unknown ecosystem {ecosystem!r}: no version scheme is registered for it")
+        self.ecosystem = ecosystem
+
+
+class InvalidVersion(VersionError):
+    """One version string does not parse under its scheme; callers catch it per package."""
+
+    def __init__(self, scheme: str, version: str, why: str = "") -> None:
+        shown = version if len(version) <= 80 else version[:77] + "..."
+        super().__init__(
+            f"invalid {scheme} version {shown!r}" + (f": {why}" if why else "")
+        )
+        self.scheme = scheme
+        self.version = version

@@ -44,8 +44,12 @@ def _root(
 def _register() -> None:
     # Explicit registry of command groups: (module, group name or None for top-level commands).
     from hullcheck.cli import image as image_cmd
+    from hullcheck.cli import version as version_cmd
 
-    groups: tuple[tuple[typer.Typer, str], ...] = ((image_cmd.app, "image"),)
+    groups: tuple[tuple[typer.Typer, str], ...] = (
+        (image_cmd.app, "image"),
+        (version_cmd.app, "version"),
+    )
     for sub, name in groups:
         app.add_typer(sub, name=name)
 
