@@ -43,9 +43,10 @@ def _root(
 
 def _register() -> None:
     # Explicit registry of command groups: (module, group name or None for top-level commands).
+    from hullcheck.cli import db as db_cmd
     from hullcheck.cli import image as image_cmd
 
-    groups: tuple[tuple[typer.Typer, str], ...] = ((image_cmd.app, "image"),)
+    groups: tuple[tuple[typer.Typer, str], ...] = ((image_cmd.app, "image"), (db_cmd.app, "db"))
     for sub, name in groups:
         app.add_typer(sub, name=name)
 
