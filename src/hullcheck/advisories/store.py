@@ -264,7 +264,8 @@ class AdvisoryStore:
     def get(self, advisory_id: str) -> Advisory | None:
         row = self._db.execute(
             "SELECT id, modified, published, withdrawn, summary, details, aliases, related,"
-            " upstream, severity, refs, database_specific, source, origin FROM advisories WHERE id = ?",
+            " upstream, severity, refs, database_specific, source, origin"
+            " FROM advisories WHERE id = ?",
             (advisory_id,),
         ).fetchone()
         if row is None:
