@@ -28,6 +28,15 @@ def _dumps(v: object) -> str:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
 
 
+def _time_key(s: str) -> tuple[int, datetime | str]:
+    """Order RFC 3339 times by instant (text order fails on ``.03903Z`` vs ``.039030Z``)."""
+    try:
+        t = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        return (1, t if t.tzinfo else t.replace(tzinfo=UTC))
+    except ValueError:
+        return (0, s)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -88,7 +97,7 @@ class StoreWriter:
                 aliases = list(dict.fromkeys([*json.loads(row[1]), *aliases]))
                 db.execute("DELETE FROM affected WHERE advisory_id = ? AND part = ?", (rid, part))
             else:
-                if row[0] > rec["modified"]:
+                if _time_key(row[0]) > _time_key(rec["modified"]):
                     return "older"
                 db.execute("DELETE FROM affected WHERE advisory_id = ?", (rid,))
         withdrawn = rec.get("withdrawn") or None
