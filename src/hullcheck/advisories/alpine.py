@@ -35,7 +35,7 @@ def ecosystem_of(doc: dict[str, Any]) -> str | None:
 def looks_like_secdb(obj: object) -> bool:
     return (
         isinstance(obj, dict)
-        and isinstance(obj.get("packages"), list)
+        and isinstance(obj.get("packages"), (list, type(None)))  # an empty repo has packages: null
         and ("apkurl" in obj or "distroversion" in obj)
         and ecosystem_of(obj) is not None
     )
@@ -47,7 +47,7 @@ def convert(doc: dict[str, Any], modified: str, origin: str) -> Iterator[tuple[s
     assert eco is not None  # looks_like_secdb() was checked
     repo = str(doc.get("reponame", ""))
     records: dict[str, dict[str, Any]] = {}
-    for n, item in enumerate(doc["packages"]):
+    for n, item in enumerate(doc["packages"] or ()):
         pkg = item.get("pkg") if isinstance(item, dict) else None
         name = pkg.get("name") if isinstance(pkg, dict) else None
         secfixes = pkg.get("secfixes") if isinstance(pkg, dict) else None
