@@ -1,4 +1,4 @@
-"""Helpers for the advisory tests: the real feeds in the shared data, and a store built from some."""
+"""Advisory test helpers: the real feeds in the shared data, and a store built from some."""
 
 from __future__ import annotations
 

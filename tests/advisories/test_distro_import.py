@@ -22,12 +22,15 @@ VUNNEL = "distro/vunnel-provider-fixtures/tests/unit/providers"
 def tracker_files(adv: Path) -> list[Path]:
     return [
         adv / VUNNEL / "debian/test-fixtures/input/debian.json",
-        adv / "distro/osv-dev-testdata/vulnfeeds/test_data/debian/debian_security_tracker_mock.json",
+        adv
+        / "distro/osv-dev-testdata/vulnfeeds/test_data/debian/debian_security_tracker_mock.json",
     ]
 
 
 def _entry(store: AdvisoryStore, vid: str, pkg: str, codename: str) -> dict:
-    hits = [h for h in store.lookup(ecosystem_for(codename), pkg) if h.advisory_id == f"DEBIAN-{vid}"]
+    hits = [
+        h for h in store.lookup(ecosystem_for(codename), pkg) if h.advisory_id == f"DEBIAN-{vid}"
+    ]
     assert len(hits) == 1, (vid, pkg, codename, hits)
     return dict(hits[0].affected)
 
@@ -63,7 +66,9 @@ def test_debian_tracker_record_by_record(build, tracker_files: list[Path]) -> No
                         assert _events(e) == [{"introduced": "0"}]
                         if rel["status"] == "undetermined":
                             assert state == FixState.UNKNOWN
-                        elif rel["urgency"] == "end-of-life" or rel.get("nodsa_reason") == "ignored":
+                        elif (
+                            rel["urgency"] == "end-of-life" or rel.get("nodsa_reason") == "ignored"
+                        ):
                             assert state == FixState.WONT_FIX
                         else:
                             assert state == FixState.NOT_FIXED
@@ -91,13 +96,20 @@ def test_debian_against_vunnel_snapshots(build, adv: Path, tracker_files: list[P
             e = _entry(store, vuln["Name"], pkg, codename)
             fixed = [ev["fixed"] for ev in _events(e) if "fixed" in ev]
             if fixed_in["Version"] == "None":
-                assert fixed == [] and e["database_specific"]["fix_state"] in ("not-fixed", "wont-fix")
+                assert fixed == [] and e["database_specific"]["fix_state"] in (
+                    "not-fixed",
+                    "wont-fix",
+                )
             elif fixed_in["Version"] == "0":
                 assert e["database_specific"]["fix_state"] == "not-affected"
             else:
                 assert fixed == [fixed_in["Version"]]
             adv_rec = store.get(f"DEBIAN-{vuln['Name']}")
-            hit = next(h for h in adv_rec.affected if h.ecosystem == ecosystem_for(codename) and h.package == pkg)
+            hit = next(
+                h
+                for h in adv_rec.affected
+                if h.ecosystem == ecosystem_for(codename) and h.package == pkg
+            )
             sev = effective_severity(adv_rec, hit)
             assert sev.rating.value == vuln["Severity"].lower()
             if sev.rating is not Severity.UNKNOWN:
@@ -112,16 +124,28 @@ def test_debian_hostile_shapes(build, tmp_path: Path) -> None:
             "CVE-2024-0002": {"releases": {"bookworm": "oops"}},
             "CVE-2024-0003": {"releases": {"bookworm": {"status": "weird"}}},
             "CVE-2024-0004": {"releases": 7},
-            "CVE-2024-0005": {"releases": {"trixie": {"status": "open", "urgency": "unimportant",
-                                                      "nodsa": "Minor issue", "nodsa_reason": "ignored"},
-                                           "zzz": {"status": "open", "urgency": "low"}}},
+            "CVE-2024-0005": {
+                "releases": {
+                    "trixie": {
+                        "status": "open",
+                        "urgency": "unimportant",
+                        "nodsa": "Minor issue",
+                        "nodsa_reason": "ignored",
+                    },
+                    "zzz": {"status": "open", "urgency": "low"},
+                }
+            },
         },
-        "libfoo": {"CVE-2024-0006": {"releases": {"bookworm": {"status": "open", "urgency": "low"}}}},
+        "libfoo": {
+            "CVE-2024-0006": {"releases": {"bookworm": {"status": "open", "urgency": "low"}}}
+        },
     }
     f = tmp_path / "tracker.json"
     f.write_text(json.dumps(doc))
     store, report = build(f)
-    assert report.malformed == 4  # no fixed_version, non-object, unknown status, releases not an object
+    assert (
+        report.malformed == 4
+    )  # no fixed_version, non-object, unknown status, releases not an object
     e = _entry(store, "CVE-2024-0005", "openssl", "trixie")
     assert e["database_specific"]["fix_state"] == "wont-fix"
     assert e["database_specific"]["nodsa"] == "Minor issue"
@@ -160,11 +184,15 @@ def test_alpine_secdb_legacy_record_by_record(build, adv: Path) -> None:
                     checked += 1
                     entries = by_id.get(f"ALPINE-{vid}", [])
                     if version == "0":
-                        assert any(e["database_specific"]["fix_state"] == "not-affected" and "ranges" not in e
-                                   for e in entries), (f, name, vid)
+                        assert any(
+                            e["database_specific"]["fix_state"] == "not-affected"
+                            and "ranges" not in e
+                            for e in entries
+                        ), (f, name, vid)
                     else:
-                        assert any(_events(e) == [{"introduced": "0"}, {"fixed": version}] for e in entries), (
-                            f, name, vid, version)
+                        assert any(
+                            _events(e) == [{"introduced": "0"}, {"fixed": version}] for e in entries
+                        ), (f, name, vid, version)
     assert checked > 10000
     assert report.malformed == bad
     # the malformed entries are real typos in the feed, e.g. an underscore in a CVE id
@@ -175,8 +203,10 @@ def test_alpine_secdb_legacy_record_by_record(build, adv: Path) -> None:
 def test_alpine_versions_stay_text(build, adv: Path, tmp_path: Path) -> None:
     """YAML would read an unquoted 1.10 as the float 1.1; secdb versions must stay as written."""
     f = tmp_path / "main.yaml"
-    f.write_text("distroversion: v3.99\nreponame: main\napkurl: x\npackages:\n"
-                 "- pkg:\n    name: foo\n    secfixes:\n      1.10:\n      - CVE-2020-0001\n")
+    f.write_text(
+        "distroversion: v3.99\nreponame: main\napkurl: x\npackages:\n"
+        "- pkg:\n    name: foo\n    secfixes:\n      1.10:\n      - CVE-2020-0001\n"
+    )
     store, _ = build(f)
     (hit,) = store.lookup("Alpine:v3.99", "foo")
     assert _events(hit.affected) == [{"introduced": "0"}, {"fixed": "1.10"}]
@@ -192,7 +222,11 @@ def test_alpine_against_vunnel_snapshots(build, adv: Path) -> None:
         vuln = json.loads(snap.read_text())["item"]["Vulnerability"]
         for fixed_in in vuln["FixedIn"]:
             eco = "Alpine:v" + fixed_in["NamespaceName"].split(":", 1)[1]
-            hits = [h for h in store.lookup(eco, fixed_in["Name"]) if h.advisory_id == f"ALPINE-{vuln['Name']}"]
+            hits = [
+                h
+                for h in store.lookup(eco, fixed_in["Name"])
+                if h.advisory_id == f"ALPINE-{vuln['Name']}"
+            ]
             assert [_events(h.affected)[-1] for h in hits] == [{"fixed": fixed_in["Version"]}]
 
 
@@ -204,7 +238,11 @@ def test_wolfi_secdb(build, adv: Path) -> None:
     for item in doc["packages"]:
         for version, ids in item["pkg"]["secfixes"].items():
             for vid in ids:
-                hits = [h for h in store.lookup("Wolfi", item["pkg"]["name"]) if h.advisory_id == f"WOLFI-{vid}"]
+                hits = [
+                    h
+                    for h in store.lookup("Wolfi", item["pkg"]["name"])
+                    if h.advisory_id == f"WOLFI-{vid}"
+                ]
                 assert hits, (item["pkg"]["name"], vid)
                 if version != "0":
                     assert any(_events(h.affected)[-1] == {"fixed": version} for h in hits)

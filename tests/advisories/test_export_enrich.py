@@ -40,7 +40,9 @@ def test_round_trip(db: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "header", "magic"])
-def test_damaged_export_is_refused_and_changes_nothing(db: Path, tmp_path: Path, damage: str) -> None:
+def test_damaged_export_is_refused_and_changes_nothing(
+    db: Path, tmp_path: Path, damage: str
+) -> None:
     out = tmp_path / "export.hcdb"
     export_db(db, out)
     data = bytearray(out.read_bytes())
@@ -72,7 +74,10 @@ def test_kev_and_epss(build, adv: Path) -> None:
         got = store.kev(v["cveID"])
         assert got is not None
         assert (got["date_added"], got["due_date"], got["ransomware"]) == (
-            v["dateAdded"], v["dueDate"], v["knownRansomwareCampaignUse"])
+            v["dateAdded"],
+            v["dueDate"],
+            v["knownRansomwareCampaignUse"],
+        )
     rows = {}
     for f in ("example-1.csv", "missing-date.csv"):
         for line in (epss_dir / f).read_text().splitlines()[2:]:

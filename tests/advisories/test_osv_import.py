@@ -80,7 +80,9 @@ def test_rustsec_records(build, adv: Path) -> None:
 
 
 def test_almalinux_records(build, adv: Path) -> None:
-    _check_dir(build, every_nth(list((adv / "distro/almalinux-osv/advisories").glob("*/*.json")), 40))
+    _check_dir(
+        build, every_nth(list((adv / "distro/almalinux-osv/advisories").glob("*/*.json")), 40)
+    )
 
 
 def test_ghsa_subset_including_the_quirk_record(build, adv: Path) -> None:
@@ -128,14 +130,14 @@ def listed_path(adv: Path, listed: str) -> Path:
     as ../distro-advisories/..., which is distro/ in this tree."""
     prefix = "../distro-advisories/"
     if listed.startswith(prefix):
-        return adv / "distro" / listed[len(prefix):]
+        return adv / "distro" / listed[len(prefix) :]
     return adv / "osv" / listed
 
 
 def _schema_invalid(adv: Path) -> dict[str, str]:
     out = {}
     for line in (adv / "osv/schema_validation.tsv").read_text().splitlines()[1:]:
-        path, valid, err = (line.split("\t") + ["", ""])[:3]
+        path, valid, err = [*line.split("\t"), "", ""][:3]
         if valid == "false":
             out[path] = err
     return out
@@ -143,10 +145,14 @@ def _schema_invalid(adv: Path) -> dict[str, str]:
 
 # The schema's complaints the store tolerates, each for a stated reason.
 _TOLERATED = re.compile(
-    r"ecosystem: '.*' does not match"  # non-canonical ecosystems: stored, matched by nobody
-    r"|severity/\d+/score: .* does not match"  # CVSS text the schema's regex refuses: scored if parseable
-    r"|versions: None is not of type"  # read as absent
-    r"|events/\d+: \{'fixed': '.*'\} is not valid"  # short git hashes in GIT ranges: kept, not matched
+    # non-canonical ecosystems: stored, matched by nobody
+    r"ecosystem: '.*' does not match"
+    # CVSS text the schema's regex refuses: stored, and scored when the cvss library can
+    r"|severity/\d+/score: .* does not match"
+    # versions: null is read as absent
+    r"|versions: None is not of type"
+    # short git hashes in GIT ranges: kept, not matched
+    r"|events/\d+: \{'fixed': '.*'\} is not valid"
 )
 
 
@@ -155,7 +161,11 @@ def test_schema_invalid_records_are_rejected_only_for_structural_reasons(build, 
     osv_root = adv / "osv"
     files = [osv_root / p for p in invalid]
     store, report = build(*files)
-    rejected = {Path(w).relative_to(osv_root).as_posix() for s in report.sources.values() for w, _ in s.problems}
+    rejected = {
+        Path(w).relative_to(osv_root).as_posix()
+        for s in report.sources.values()
+        for w, _ in s.problems
+    }
     for path, err in invalid.items():
         rec = read_record(osv_root / path)
         if path in rejected:
@@ -164,7 +174,10 @@ def test_schema_invalid_records_are_rejected_only_for_structural_reasons(build, 
         assert store.get(rec["id"]) is not None
     # Two are rejected: the typeless range (whose first schema error is its ecosystem) and the
     # linter's deliberately broken sample without an introduced event.
-    assert {Path(p).name for p in rejected} == {"CVE-2023-2727.json", "nointroduced-CVE-2023-41045.json"}
+    assert {Path(p).name for p in rejected} == {
+        "CVE-2023-2727.json",
+        "nointroduced-CVE-2023-41045.json",
+    }
 
 
 def test_schema_valid_records_are_never_rejected(build, adv: Path) -> None:
@@ -250,16 +263,43 @@ def test_hostile_records_are_counted(build, tmp_path: Path) -> None:
     cases = {
         "deep.json": "[" * 100000 + "]" * 100000,
         "notobj.json": '{"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": 5}',
-        "badevent.json": json.dumps({"id": "X-2", "modified": "2024-01-01T00:00:00Z", "affected": [
-            {"package": {"ecosystem": "PyPI", "name": "a"},
-             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0", "fixed": "1"}]}]}]}),
-        "noname.json": json.dumps({"id": "X-3", "modified": "2024-01-01T00:00:00Z", "affected": [
-            {"package": {"ecosystem": "PyPI"}}]}),
+        "badevent.json": json.dumps(
+            {
+                "id": "X-2",
+                "modified": "2024-01-01T00:00:00Z",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "a"},
+                        "ranges": [
+                            {"type": "ECOSYSTEM", "events": [{"introduced": "0", "fixed": "1"}]}
+                        ],
+                    }
+                ],
+            }
+        ),
+        "noname.json": json.dumps(
+            {
+                "id": "X-3",
+                "modified": "2024-01-01T00:00:00Z",
+                "affected": [{"package": {"ecosystem": "PyPI"}}],
+            }
+        ),
         "badyaml.yaml": "id: X-4\nmodified: [unclosed\n",
         "bin.json": "\x00\xff\xfe garbage",
-        "good.json": json.dumps({"id": "X-5", "modified": "2024-01-01T00:00:00Z", "affected": [
-            {"package": {"ecosystem": "PyPI", "name": "Zope.Interface"},
-             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1"}]}]}]}),
+        "good.json": json.dumps(
+            {
+                "id": "X-5",
+                "modified": "2024-01-01T00:00:00Z",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "Zope.Interface"},
+                        "ranges": [
+                            {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1"}]}
+                        ],
+                    }
+                ],
+            }
+        ),
     }
     for name, text in cases.items():
         (d / name).write_text(text, encoding="latin-1")

@@ -36,7 +36,9 @@ def test_cvss_scores_match_the_published_ones(adv: Path) -> None:
                 continue
             for vec, score, rating in _scored_vectors(doc):
                 seen[vec] = (score, rating)
-    versions = {("4" if v.startswith("CVSS:4") else "3") if v.startswith("CVSS:") else "2" for v in seen}
+    versions = {
+        ("4" if v.startswith("CVSS:4") else "3") if v.startswith("CVSS:") else "2" for v in seen
+    }
     assert len(seen) >= 30 and {"2", "3"} <= versions, versions
     for vec, (score, rating) in seen.items():
         kind = {"2": "CVSS_V2", "3": "CVSS_V3", "4": "CVSS_V4"}[
@@ -53,7 +55,11 @@ def test_vector_quirks() -> None:
     q = score_vector("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C/")
     assert q.score == 9.8 and q.rating is Severity.CRITICAL
     bad = score_vector("CVSS_V3", "CVSS:3.1/AV:X/nonsense")
-    assert bad.score is None and bad.rating is Severity.UNKNOWN and bad.vector == "CVSS:3.1/AV:X/nonsense"
+    assert (
+        bad.score is None
+        and bad.rating is Severity.UNKNOWN
+        and bad.vector == "CVSS:3.1/AV:X/nonsense"
+    )
     v4 = score_vector("CVSS_V4", "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/SC:N/VI:H/SI:N/VA:H/SA:N")
     assert v4.score == 8.7 and v4.rating is Severity.HIGH
 
@@ -85,11 +91,19 @@ def test_vendor_severity_is_preferred_for_its_own_records(build, adv: Path) -> N
 
 
 def test_cvss_is_used_without_a_vendor_rating(build, adv: Path) -> None:
-    files = [f for f in sorted((adv / "osv/rustsec-osv/crates").glob("*.json")) if "CVSS_V3" in f.read_text()][:20]
+    files = [
+        f
+        for f in sorted((adv / "osv/rustsec-osv/crates").glob("*.json"))
+        if "CVSS_V3" in f.read_text()
+    ][:20]
     store, _ = build(*files)
     for f in files:
         rec = json.loads(f.read_text())
         adv_rec = store.get(rec["id"])
         vec = next(s["score"] for s in rec["severity"] if s["type"] == "CVSS_V3")
         s = effective_severity(adv_rec, adv_rec.affected[0])
-        assert s.type == "CVSS_V3" and s.score == score_vector("CVSS_V3", vec).score and s.source == rec["id"]
+        assert (
+            s.type == "CVSS_V3"
+            and s.score == score_vector("CVSS_V3", vec).score
+            and s.source == rec["id"]
+        )

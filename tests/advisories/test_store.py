@@ -83,7 +83,11 @@ def test_import_adds_to_existing_and_reimport_is_idempotent(adv: Path, tmp_path:
 
 
 def test_withdrawn_records_are_left_out_of_lookups(build, adv: Path) -> None:
-    files = [f for f in sorted((adv / "osv/go-vulndb/data/osv").glob("*.json")) if '"withdrawn"' in f.read_text()]
+    files = [
+        f
+        for f in sorted((adv / "osv/go-vulndb/data/osv").glob("*.json"))
+        if '"withdrawn"' in f.read_text()
+    ]
     assert files
     store, _ = build(*files)
     for f in files:
@@ -91,12 +95,15 @@ def test_withdrawn_records_are_left_out_of_lookups(build, adv: Path) -> None:
         for a in rec["affected"]:
             eco, name = a["package"]["ecosystem"], a["package"]["name"]
             assert rec["id"] not in {h.advisory_id for h in store.lookup(eco, name)}
-            assert rec["id"] in {h.advisory_id for h in store.lookup(eco, name, include_withdrawn=True)}
+            assert rec["id"] in {
+                h.advisory_id for h in store.lookup(eco, name, include_withdrawn=True)
+            }
         assert store.get(rec["id"]).withdrawn == rec["withdrawn"]
 
 
 def test_lookup_by_release_and_by_base_ecosystem(build, adv: Path) -> None:
-    store, _ = build(adv / "distro/vunnel-provider-fixtures/tests/unit/providers/debian/test-fixtures/input/debian.json")
+    vunnel = adv / "distro/vunnel-provider-fixtures/tests/unit/providers"
+    store, _ = build(vunnel / "debian/test-fixtures/input/debian.json")
     per_release = {h.ecosystem for h in store.lookup_base("Debian", "chromium")}
     assert per_release == {"Debian:12", "Debian:11", "Debian:10", "Debian:9", "Debian:sid"}
     assert {h.ecosystem for h in store.lookup("Debian:12", "chromium")} == {"Debian:12"}
@@ -113,9 +120,15 @@ def test_case_rules_per_ecosystem(build, tmp_path: Path) -> None:
         ("RubyGems", "RedCloth", "redcloth", False),
     ]
     for i, (eco, name, _, _) in enumerate(recs):
-        (tmp_path / f"r{i}.json").write_text(json.dumps({
-            "id": f"T-{i}", "modified": "2024-01-01T00:00:00Z",
-            "affected": [{"package": {"ecosystem": eco, "name": name}}]}))
+        (tmp_path / f"r{i}.json").write_text(
+            json.dumps(
+                {
+                    "id": f"T-{i}",
+                    "modified": "2024-01-01T00:00:00Z",
+                    "affected": [{"package": {"ecosystem": eco, "name": name}}],
+                }
+            )
+        )
     store, _ = build(tmp_path)
     for i, (eco, name, other, folds) in enumerate(recs):
         assert [h.advisory_id for h in store.lookup(eco, name)] == [f"T-{i}"]

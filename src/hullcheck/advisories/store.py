@@ -245,7 +245,9 @@ class AdvisoryStore:
         unless asked for."""
         key = (ecosystem, normalize_name(ecosystem, name), include_withdrawn)
         hit = self._cache.get(key)
-        if hit is None:
+        if hit is not None:
+            self._cache.move_to_end(key)
+        else:
             sql = _LOOKUP_ALL_SQL if include_withdrawn else _LOOKUP_SQL
             rows = self._db.execute(sql, key[:2]).fetchall()
             hit = tuple(AffectedRecord(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows)
