@@ -38,6 +38,8 @@ class SourceReport:
     duplicates: int = 0  # same id seen again (the newer copy is kept)
     rows: int = 0  # KEV / EPSS rows
     newest_mtime: float = 0.0
+    timestamp: str = ""  # the feed's own time when known (HTTP Last-Modified), else newest mtime
+    etag: str = ""
     problems: list[tuple[str, str]] = field(default_factory=list)
 
     def problem(self, where: str, why: str) -> None:
@@ -87,28 +89,35 @@ class Importer:
         self.w = writer
         self.report = ImportReport()
         self.observer = observer
+        self._label, self._url, self._etag, self._timestamp = "", "", "", ""
 
     def _source(self, kind: str, arg: str) -> SourceReport:
-        name = f"{kind}:{arg}"
+        name = f"{kind}:{self._label or arg}"
         s = self.report.sources.get(name)
         if s is None:
-            s = self.report.sources[name] = SourceReport(name, kind, Path(arg).resolve().as_uri())
+            url = self._url or Path(arg).resolve().as_uri()
+            s = SourceReport(name, kind, url, timestamp=self._timestamp, etag=self._etag)
+            self.report.sources[name] = s
         return s
 
-    def import_path(self, arg: str, url: str | None = None) -> None:
+    def import_path(
+        self, arg: str, *, label: str = "", url: str = "", etag: str = "", timestamp: str = ""
+    ) -> None:
+        """Import a file or directory. ``label`` names its sources instead of the path (``db
+        update`` uses the feed name), ``url``/``etag``/``timestamp`` describe where it came from."""
         root = Path(arg)
         if not root.exists():
             from hullcheck.errors import UsageError
 
             raise UsageError(f"no such file or directory: {arg}")
-        for f in iter_files(root):
-            if self.observer:
-                self.observer(str(f))
-            self._import_file(f, arg)
-        if url:
-            for s in self.report.sources.values():
-                if s.name.endswith(":" + arg):
-                    s.url = url
+        self._label, self._url, self._etag, self._timestamp = label, url, etag, timestamp
+        try:
+            for f in iter_files(root):
+                if self.observer:
+                    self.observer(str(f))
+                self._import_file(f, arg)
+        finally:
+            self._label, self._url, self._etag, self._timestamp = "", "", "", ""
 
     def _store(
         self, src: SourceReport, items: Iterable[tuple[str, object]], part: str = ""
@@ -214,7 +223,8 @@ class Importer:
                 name=s.name,
                 kind=s.kind,
                 url=s.url,
-                timestamp=_iso(s.newest_mtime) if s.newest_mtime else "",
+                timestamp=s.timestamp or (_iso(s.newest_mtime) if s.newest_mtime else ""),
+                etag=s.etag,
                 files=s.files,
                 records=s.records,
                 malformed=s.malformed,

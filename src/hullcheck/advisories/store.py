@@ -218,6 +218,7 @@ class AdvisoryStore:
                 f"{SCHEMA_VERSION}: rebuild it with 'hullcheck db update' or 'hullcheck db import'"
             )
         self.built_at = rows.get("built_at", "")
+        self._meta = rows
         self._cache: OrderedDict[tuple[str, str, bool], tuple[AffectedRecord, ...]] = OrderedDict()
 
     @classmethod
@@ -234,6 +235,9 @@ class AdvisoryStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def meta(self, key: str) -> str | None:
+        return self._meta.get(key)
 
     # -- lookups ---------------------------------------------------------------------------------
 

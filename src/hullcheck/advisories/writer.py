@@ -162,6 +162,9 @@ class StoreWriter:
             (name, kind, url, timestamp, etag, now_iso(), files, records, malformed, duplicates),
         )
 
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def add_kev(self, rows: list[tuple[str, str, str, str, str]], source: str) -> None:
         self.db.executemany(
             "INSERT OR REPLACE INTO kev VALUES (?,?,?,?,?,?)", [(*r, source) for r in rows]

@@ -128,3 +128,55 @@ def export(
 
     header = export_db(_db_path(db), file)
     typer.echo(f"wrote {file} ({file.stat().st_size / 1e6:.1f} MB, sha256 {header['sha256']})")
+
+
+@app.command("update")
+def update(
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    sources: str = typer.Option(
+        "osv,debian,alpine,kev,epss", "--sources", help="Comma-separated feeds to download."
+    ),
+    mirror: list[str] = typer.Option(
+        [], "--mirror", help="NAME=URL base address for a feed (osv, debian, alpine, kev, epss)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Rebuild even when nothing changed."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Network timeout in seconds."),
+) -> None:
+    """Download the feeds (conditional requests) and rebuild the database atomically."""
+    from hullcheck.advisories import update as upd
+
+    cfg = upd.UpdateConfig.from_env(
+        sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
+        mirrors=upd.parse_mirrors(mirror),
+        timeout=timeout,
+    )
+    target = _db_path(db)
+    if sys.stderr.isatty():
+        from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+        with Progress(
+            *Progress.get_default_columns(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            transient=True,
+        ) as bars:
+            tasks: dict[str, object] = {}
+
+            def progress(name: str, done: int, total: int | None) -> None:
+                if name not in tasks:
+                    tasks[name] = bars.add_task(name, total=total)
+                bars.update(tasks[name], completed=done)  # type: ignore[arg-type]
+
+            report = upd.update(target, cfg, progress=progress, force=force)
+    else:
+        report = upd.update(target, cfg, force=force)
+    for f in report.fetched:
+        typer.echo(f"{f.feed.name}: {'downloaded' if f.changed else 'unchanged (304)'}")
+    if not report.rebuilt:
+        typer.echo(f"{target} is up to date")
+        return
+    assert report.imported is not None
+    typer.echo(
+        f"rebuilt {target}: {report.imported.records} records, "
+        f"{report.imported.malformed} malformed skipped"
+    )
