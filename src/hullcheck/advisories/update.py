@@ -77,7 +77,8 @@ Progress = Callable[[str, int, int | None], None]  # feed name, bytes so far, to
 
 @dataclass(frozen=True)
 class Feed:
-    name: str  # also the source label in the database: "osv:PyPI", "alpine:v3.20/main"
+    name: str  # what the user sees: "osv:PyPI", "alpine:v3.20/main"
+    label: str  # names the database source "<kind>:<label>": "osv:PyPI", "alpine-secdb:v3.20/main"
     url: str
     filename: str  # cache file; the extension tells the importer the format
     gunzip: bool = False
@@ -146,18 +147,26 @@ def feeds(cfg: UpdateConfig) -> list[Feed]:
     if "osv" in cfg.sources:
         for eco in cfg.osv_ecosystems:
             url = f"{base['osv']}/{urllib.parse.quote(eco)}/all.zip"
-            out.append(Feed(f"osv:{eco}", url, f"osv-{_safe(eco)}.zip"))
+            out.append(Feed(f"osv:{eco}", eco, url, f"osv-{_safe(eco)}.zip"))
     if "debian" in cfg.sources:
-        out.append(Feed("debian", base["debian"], "debian-tracker.json"))
+        out.append(Feed("debian", "security-tracker", base["debian"], "debian-tracker.json"))
     if "alpine" in cfg.sources:
         for rel in cfg.alpine_releases:
             for repo in ALPINE_REPOS:
                 url = f"{base['alpine']}/{rel}/{repo}.json"
-                out.append(Feed(f"alpine:{rel}/{repo}", url, f"alpine-{_safe(rel)}-{repo}.json"))
+                out.append(
+                    Feed(
+                        f"alpine:{rel}/{repo}",
+                        f"{rel}/{repo}",
+                        url,
+                        f"alpine-{_safe(rel)}-{repo}.json",
+                    )
+                )
     if "kev" in cfg.sources:
-        out.append(Feed("kev", base["kev"], "kev.json"))
+        out.append(Feed("kev", "cisa", base["kev"], "kev.json"))
     if "epss" in cfg.sources:
-        out.append(Feed("epss", base["epss"], "epss.csv", gunzip=base["epss"].endswith(".gz")))
+        gz = base["epss"].endswith(".gz")
+        out.append(Feed("epss", "first", base["epss"], "epss.csv", gunzip=gz))
     return out
 
 
@@ -302,7 +311,7 @@ def update(
         for f in fetched:
             imp.import_path(
                 str(f.path),
-                label=f.feed.name,
+                label=f.feed.label,
                 url=f.feed.url,
                 etag=f.etag,
                 timestamp=_http_time_to_iso(f.last_modified),
