@@ -310,3 +310,17 @@ def test_hostile_records_are_counted(build, tmp_path: Path) -> None:
     for spelling in ("zope.interface", "ZOPE_INTERFACE", "zope-interface"):
         assert [r.advisory_id for r in store.lookup("PyPI", spelling)] == ["X-5"]
     assert normalize_name("PyPI", "Zope.Interface") == "zope-interface"
+
+
+def test_yaml_alias_bomb_is_refused(build, tmp_path: Path) -> None:
+    lines = [
+        "id: X-9",
+        "modified: '2024-01-01T00:00:00Z'",
+        "database_specific:",
+        "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]",
+    ]
+    for i in range(1, 9):
+        lines.append(f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
+    store, report = build(tmp_path / "bomb.yaml")
+    assert report.malformed == 1 and store.ids() == []

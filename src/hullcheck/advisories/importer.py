@@ -21,7 +21,9 @@ from typing import Any
 from hullcheck.advisories import alpine, debian, enrich, osv
 from hullcheck.advisories.writer import StoreWriter
 
-MAX_FILE_BYTES = 1024**3  # the full Debian tracker JSON is ~100 MiB; anything past this is hostile
+# The full Debian tracker JSON is the largest single file (tens of MiB); past this, refuse rather
+# than let a parser hold many times the size in memory.
+MAX_FILE_BYTES = 512 * 1024**2
 MAX_PROBLEMS = 200  # problems kept per source for the report (all are counted)
 
 Observer = Callable[[str], None]  # told each file as it is read (the CLI draws progress)

@@ -62,8 +62,31 @@ _StrictStringLoader.add_implicit_resolver(
 )
 
 
+MAX_YAML_NODES = 2_000_000  # containers and items in one document; real records have < 50,000
+
+
 def load_yaml(data: bytes | str) -> Any:
-    return yaml.load(data, Loader=_StrictStringLoader)
+    """Load one YAML document. Anchors and aliases make shared sub-trees that would multiply when
+    the record is written out again ("billion laughs"), so a document whose expanded size passes
+    ``MAX_YAML_NODES`` is refused."""
+    doc = yaml.load(data, Loader=_StrictStringLoader)
+    _check_size(doc)
+    return doc
+
+
+def _check_size(doc: object) -> None:
+    budget = MAX_YAML_NODES
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            budget -= len(node)
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            budget -= len(node)
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+        if budget < 0:
+            raise ValueError("document expands past the size bound (YAML aliases?)")
 
 
 def looks_like_osv(obj: object) -> bool:
