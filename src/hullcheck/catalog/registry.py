@@ -5,6 +5,7 @@ from __future__ import annotations
 from hullcheck.catalog.apk import ApkAnalyzer
 from hullcheck.catalog.dpkg import DpkgAnalyzer
 from hullcheck.catalog.interface import Analyzer
+from hullcheck.catalog.language import language_analyzers
 from hullcheck.catalog.osrelease import OsReleaseAnalyzer
 from hullcheck.catalog.rpm.analyzer import RpmAnalyzer
 
@@ -16,4 +17,5 @@ def default_analyzers() -> tuple[Analyzer, ...]:
         DpkgAnalyzer(),
         ApkAnalyzer(),
         RpmAnalyzer(),
+        *language_analyzers(),
     )

@@ -24,6 +24,7 @@ from hullcheck.image.walk import LayerScan
 from hullcheck.model import Distro, ImageMetadata, Location, Package, PackageType, Unknown
 
 OS_TYPES = frozenset({PackageType.DEB, PackageType.APK, PackageType.RPM})
+OS_ANALYZERS = frozenset({"dpkg-db", "apk-db", "rpm-db"})
 
 @dataclass(frozen=True)
 class Catalog:
@@ -54,10 +55,11 @@ def build_catalog(scans: Sequence[LayerScan], metadata: ImageMetadata | None = N
 
     distro = best_distro({art.path: art.distro for _layer, art in visible if art.distro is not None})
 
-    owned: set[str] = set()
+    owned: set[str] = set()  # files installed by OS packages
     for _layer, art in visible:
-        for o in art.owned:
-            owned.update(o.files)
+        if art.analyzer in OS_ANALYZERS:
+            for o in art.owned:
+                owned.update(o.files)
 
     packages: list[Package] = []
     unknowns: list[Unknown] = []
