@@ -54,6 +54,10 @@ def _register() -> None:
     )
     for sub, name in groups:
         app.add_typer(sub, name=name)
+    # top-level commands
+    from hullcheck.cli import scan as scan_cmd
+
+    app.command("scan")(scan_cmd.scan)
 
 
 _register()
