@@ -42,16 +42,22 @@ def _root(
 
 
 def _register() -> None:
-    # Explicit registry of command groups: (module, group name or None for top-level commands).
+    # Explicit registry of command groups, one line each: (module, group name).
+    from hullcheck.cli import db as db_cmd
     from hullcheck.cli import image as image_cmd
     from hullcheck.cli import version as version_cmd
 
     groups: tuple[tuple[typer.Typer, str], ...] = (
         (image_cmd.app, "image"),
+        (db_cmd.app, "db"),
         (version_cmd.app, "version"),
     )
     for sub, name in groups:
         app.add_typer(sub, name=name)
+    # top-level commands
+    from hullcheck.cli import scan as scan_cmd
+
+    app.command("scan")(scan_cmd.scan)
 
 
 _register()

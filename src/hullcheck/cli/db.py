@@ -1,0 +1,182 @@
+"""``hullcheck db ...``: the local advisory database (status, import, export)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Manage the local advisory database.", no_args_is_help=True)
+
+_DB_HELP = "Database file (default: $HULLCHECK_DB or <cache>/db/advisories.db)."
+
+
+def _db_path(db: Path | None) -> Path:
+    from hullcheck.advisories.store import default_db_path
+
+    return db if db is not None else default_db_path()
+
+
+@app.command("status")
+def status(
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    max_age: str | None = typer.Option(
+        None,
+        "--max-age",
+        help="Warn when a source is older than this (e.g. 3d, 72h); $HULLCHECK_DB_MAX_AGE.",
+    ),
+) -> None:
+    """Show schema version, build time and, per source, its origin, time and record counts."""
+    from hullcheck.advisories.store import AdvisoryStore, max_age_from_env, parse_age
+    from hullcheck.errors import UsageError
+
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown format {fmt!r}: use table or json")
+    limit = parse_age(max_age) if max_age else max_age_from_env()
+    with AdvisoryStore.open(_db_path(db)) as store:
+        st = store.status()
+    warning = st.staleness_warning(limit)
+    if fmt == "json":
+        out = st.to_json()
+        out["stale"] = warning is not None
+        out["max_age_seconds"] = int(limit.total_seconds())
+        typer.echo(json.dumps(out, indent=2))
+    else:
+        typer.echo(f"database:        {st.path}")
+        typer.echo(f"schema version:  {st.schema_version}")
+        typer.echo(f"built at:        {st.built_at}")
+        typer.echo(
+            f"advisories:      {st.advisories}  (affected entries {st.affected}, "
+            f"alias groups {st.alias_groups}, KEV {st.kev}, EPSS {st.epss})"
+        )
+        typer.echo(f"size:            {st.size_bytes / 1e6:.1f} MB")
+        typer.echo("sources:")
+        for s in st.sources:
+            typer.echo(f"  {s.name}")
+            typer.echo(f"    url {s.url}  timestamp {s.timestamp or '-'}  etag {s.etag or '-'}")
+            typer.echo(
+                f"    files {s.files}  records {s.records}  malformed {s.malformed}  "
+                f"duplicates {s.duplicates}  imported {s.imported_at}"
+            )
+    if warning:
+        print(f"hullcheck: warning: {warning}", file=sys.stderr)
+
+
+@app.command("import")
+def import_(
+    paths: list[str] = typer.Argument(
+        ..., help="Feed files or directories, or one 'db export' file."
+    ),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Build from nothing instead of adding to the database."
+    ),
+) -> None:
+    """Import advisories from disk: OSV (JSON, YAML, JSON lines, all.zip), Debian tracker JSON,
+    Alpine secdb, CISA KEV, EPSS; or restore a 'db export' file."""
+    from hullcheck.advisories.export import import_export, is_export_file
+    from hullcheck.advisories.importer import import_paths
+    from hullcheck.errors import UsageError
+
+    target = _db_path(db)
+    exports = [p for p in paths if Path(p).is_file() and is_export_file(Path(p))]
+    if exports:
+        if len(paths) != 1:
+            raise UsageError("a 'db export' file replaces the whole database: import it on its own")
+        header = import_export(Path(exports[0]), target)
+        typer.echo(
+            f"restored {target} from {exports[0]} "
+            f"(built {header.get('built_at')}, checksum verified)"
+        )
+        return
+    for p in paths:
+        if not Path(p).exists():
+            raise UsageError(f"no such file or directory: {p}")
+    counter = {"files": 0}
+
+    def observe(_: str) -> None:
+        counter["files"] += 1
+        if sys.stderr.isatty() and counter["files"] % 500 == 0:
+            print(f"\r  read {counter['files']} files...", end="", file=sys.stderr, flush=True)
+
+    report = import_paths(paths, target, observer=observe, fresh=fresh)
+    if sys.stderr.isatty() and counter["files"] >= 500:
+        print(file=sys.stderr)
+    for s in report.sources.values():
+        typer.echo(
+            f"{s.name}: {s.files} files, {s.records} records, {s.malformed} malformed, "
+            f"{s.duplicates} duplicates"
+        )
+        for where, why in s.problems[:5]:
+            typer.echo(f"  skipped {where}: {why}")
+        if s.malformed > 5:
+            typer.echo(f"  ... and {s.malformed - 5} more")
+    typer.echo(f"ignored {len(report.ignored)} files of no known feed format")
+    typer.echo(f"imported {report.records} records into {target}")
+
+
+@app.command("export")
+def export(
+    file: Path = typer.Argument(..., help="Output file (one compressed file with a checksum)."),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+) -> None:
+    """Write the database to one compressed file that 'db import' verifies and restores."""
+    from hullcheck.advisories.export import export_db
+
+    header = export_db(_db_path(db), file)
+    typer.echo(f"wrote {file} ({file.stat().st_size / 1e6:.1f} MB, sha256 {header['sha256']})")
+
+
+@app.command("update")
+def update(
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    sources: str = typer.Option(
+        "osv,debian,alpine,kev,epss", "--sources", help="Comma-separated feeds to download."
+    ),
+    mirror: list[str] = typer.Option(
+        [], "--mirror", help="NAME=URL base address for a feed (osv, debian, alpine, kev, epss)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Rebuild even when nothing changed."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Network timeout in seconds."),
+) -> None:
+    """Download the feeds (conditional requests) and rebuild the database atomically."""
+    from hullcheck.advisories import update as upd
+
+    cfg = upd.UpdateConfig.from_env(
+        sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
+        mirrors=upd.parse_mirrors(mirror),
+        timeout=timeout,
+    )
+    target = _db_path(db)
+    if sys.stderr.isatty():
+        from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+        with Progress(
+            *Progress.get_default_columns(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            transient=True,
+        ) as bars:
+            tasks: dict[str, object] = {}
+
+            def progress(name: str, done: int, total: int | None) -> None:
+                if name not in tasks:
+                    tasks[name] = bars.add_task(name, total=total)
+                bars.update(tasks[name], completed=done)  # type: ignore[arg-type]
+
+            report = upd.update(target, cfg, progress=progress, force=force)
+    else:
+        report = upd.update(target, cfg, force=force)
+    for f in report.fetched:
+        typer.echo(f"{f.feed.name}: {'downloaded' if f.changed else 'unchanged (304)'}")
+    if not report.rebuilt:
+        typer.echo(f"{target} is up to date")
+        return
+    assert report.imported is not None
+    typer.echo(
+        f"rebuilt {target}: {report.imported.records} records, "
+        f"{report.imported.malformed} malformed skipped"
+    )

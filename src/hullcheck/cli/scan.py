@@ -1,0 +1,86 @@
+"""``hullcheck scan REF``: image -> packages -> vulnerabilities -> reports and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+from hullcheck.cli.image import REF_HELP
+from hullcheck.errors import UsageError
+from hullcheck.model.finding import SeverityLevel
+
+
+def _levels(text: str) -> frozenset[SeverityLevel]:
+    try:
+        return frozenset(SeverityLevel(x.strip().lower()) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise UsageError(f"invalid severity list {text!r}: use {', '.join(s.value for s in SeverityLevel)}") from None
+
+
+def _write(target: str, text: str) -> None:
+    """Write a report atomically next to its target."""
+    path = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def scan(
+    ref: str = typer.Argument(..., help=REF_HELP),
+    formats: list[str] = typer.Option(
+        None, "--format", "-f", help="FORMAT or FORMAT=FILE; repeatable (table, json). Default: table."
+    ),
+    db: Path = typer.Option(None, "--db", envvar="HULLCHECK_DB", help="advisory database file"),
+    severity: str = typer.Option(None, "--severity", help="only these severities, e.g. critical,high"),
+    ignore_unfixed: bool = typer.Option(False, "--ignore-unfixed", help="drop findings without a fixed version"),
+    fail_on: str = typer.Option(None, "--fail-on", help="exit non-zero if a finding at or above this remains"),
+    exit_code: int = typer.Option(1, "--exit-code", help="the exit code for --fail-on"),
+    platform: str = typer.Option(None, "--platform", help="OS/ARCH[/VARIANT], default the host's"),
+) -> None:
+    """Scan an image for vulnerable packages."""
+    from hullcheck.cli.progress import layer_progress
+    from hullcheck.image.manifest import parse_platform
+    from hullcheck.report import REPORT_FORMATS
+    from hullcheck.scan import ScanOptions
+    from hullcheck.scan import scan as run_scan
+
+    outputs: list[tuple[str, str | None]] = []
+    for spec in formats or ["table"]:
+        name, _, target = spec.partition("=")
+        if name not in REPORT_FORMATS:
+            raise UsageError(f"unknown format {name!r} (choose from {', '.join(REPORT_FORMATS)})")
+        outputs.append((name, target or None))
+    if sum(1 for _, t in outputs if t is None) > 1:
+        raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
+    gate = _levels(fail_on) if fail_on else None
+    if gate is not None and len(gate) != 1:
+        raise UsageError("--fail-on takes one severity")
+    opts = ScanOptions(
+        db_path=db,
+        platform=parse_platform(platform) if platform else None,
+        severities=_levels(severity) if severity else None,
+        ignore_unfixed=ignore_unfixed,
+    )
+    with layer_progress(0) as obs:
+        report = run_scan(ref, opts, observer=obs)
+    for w in report.warnings:
+        print(f"hullcheck: warning: {w}", file=sys.stderr)
+    for name, dest in outputs:
+        text = REPORT_FORMATS[name](report)
+        if dest:
+            _write(dest, text)
+        else:
+            sys.stdout.write(text)
+    if gate is not None:
+        (level,) = gate
+        if report.at_or_above(level):
+            raise typer.Exit(exit_code)

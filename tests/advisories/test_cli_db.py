@@ -1,0 +1,52 @@
+"""``hullcheck db ...`` run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def test_import_status_export_restore(run_cli, adv: Path, tmp_path: Path) -> None:
+    db = tmp_path / "advisories.db"
+    env = {"HULLCHECK_DB": str(db)}
+    r = run_cli(
+        "db",
+        "import",
+        str(adv / "osv/ghsa-subset"),
+        str(adv / "distro/alpine-secdb-legacy/v3.9"),
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "osv:" in r.stdout and "alpine-secdb:" in r.stdout
+    r = run_cli("db", "status", "--format", "json", "--max-age", "3650d", env=env)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["schema_version"] == 1 and not st["stale"]
+    kinds = {s["kind"]: s for s in st["sources"]}
+    assert kinds["osv"]["records"] == 3 and kinds["osv"]["files"] == 3
+    assert kinds["alpine-secdb"]["files"] == 2
+    assert "warning" not in r.stderr
+    # the shared files are older than a minute: the same status warns on stderr
+    r = run_cli("db", "status", env={**env, "HULLCHECK_DB_MAX_AGE": "1s"})
+    assert r.returncode == 0 and "warning: advisory data is older than" in r.stderr
+    assert "schema version:  1" in r.stdout
+    out = tmp_path / "db.hcdb"
+    r = run_cli("db", "export", str(out), env=env)
+    assert r.returncode == 0 and out.is_file(), r.stderr
+    other = tmp_path / "other.db"
+    r = run_cli("db", "import", str(out), "--db", str(other))
+    assert r.returncode == 0 and "checksum verified" in r.stdout, r.stderr
+    assert other.read_bytes() == db.read_bytes()
+
+
+def test_errors_are_one_line_with_exit_codes(run_cli, tmp_path: Path) -> None:
+    r = run_cli("db", "status", "--db", str(tmp_path / "missing.db"))
+    assert r.returncode == 4 and r.stderr.count("\n") == 1 and "no advisory database" in r.stderr
+    r = run_cli("db", "import", str(tmp_path / "nothing-here"), "--db", str(tmp_path / "x.db"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    bad = tmp_path / "bad.hcdb"
+    bad.write_bytes(b"HULLCHECK-ADVISORY-DB 1\n{}\n")
+    r = run_cli("db", "import", str(bad), "--db", str(tmp_path / "x.db"))
+    assert r.returncode == 4 and "damaged" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("db", "status", "--db", str(tmp_path / "x.db"), "--format", "xml")
+    assert r.returncode == 2
