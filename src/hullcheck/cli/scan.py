@@ -48,7 +48,7 @@ def scan(
 ) -> None:
     """Scan an image for vulnerable packages."""
     from hullcheck.cli.progress import layer_progress
-    from hullcheck.image.manifest import parse_platform
+    from hullcheck.image.platform import parse_platform
     from hullcheck.report import REPORT_FORMATS
     from hullcheck.scan import ScanOptions
     from hullcheck.scan import scan as run_scan
