@@ -50,3 +50,15 @@ def test_errors_are_one_line_with_exit_codes(run_cli, tmp_path: Path) -> None:
     assert r.returncode == 4 and "damaged" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("db", "status", "--db", str(tmp_path / "x.db"), "--format", "xml")
     assert r.returncode == 2
+
+
+def test_corrupt_database_needs_fresh(run_cli, adv: Path, tmp_path: Path) -> None:
+    db = tmp_path / "advisories.db"
+    db.write_bytes(b"\x00garbage" * 1000)
+    feed = str(adv / "osv/ghsa-subset")
+    r = run_cli("db", "import", feed, "--db", str(db))
+    assert r.returncode == 4 and "--fresh" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("db", "import", feed, "--db", str(db), "--fresh")
+    assert r.returncode == 0, r.stderr
+    r = run_cli("db", "status", "--db", str(db), "-f", "json")
+    assert json.loads(r.stdout)["advisories"] == 3

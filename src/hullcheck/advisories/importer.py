@@ -5,7 +5,8 @@ Recognised by content, not by folder name: OSV records (``.json``, ``.yaml``/``.
 CISA KEV JSON and EPSS CSV. Anything else is ignored and listed (schemas, indexes, other
 formats). A record that fails parsing or ``osv.check`` is skipped and counted as malformed, never
 aborting the import; a file that cannot be parsed at all counts as one malformed record of the
-path's OSV source. Sources are named ``<kind>:<path as given>`` and recorded in the store.
+path's OSV source. Sources are named ``<kind>:<absolute path>`` (``db update`` uses feed names
+instead) and recorded in the store with their counts.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class Importer:
         self._label, self._url, self._etag, self._timestamp = "", "", "", ""
 
     def _source(self, kind: str, arg: str) -> SourceReport:
-        name = f"{kind}:{self._label or arg}"
+        name = f"{kind}:{self._label or Path(arg).resolve()}"
         s = self.report.sources.get(name)
         if s is None:
             url = self._url or Path(arg).resolve().as_uri()

@@ -51,7 +51,10 @@ class StoreWriter:
         self._done = False
         try:
             if seed and target.is_file():
-                AdvisoryStore(target).close()  # refuse to build on a corrupt or foreign file
+                try:  # refuse to build on a corrupt or foreign file
+                    AdvisoryStore(target).close()
+                except AdvisoryDBError as e:
+                    raise AdvisoryDBError(f"{e.message}; to start a new one use --fresh") from None
                 src = connect_readonly(target)
                 dst = sqlite3.connect(self.tmp)
                 src.backup(dst)
