@@ -11,6 +11,7 @@ instead) and recorded in the store with their counts.
 
 from __future__ import annotations
 
+import itertools
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -174,12 +175,18 @@ class Importer:
             self._enrich(src, parsed, self.w.add_epss)
             return
         if ext == "jsonl":
-            items = list(osv.iter_jsonl(data, origin))
-            first = next((o for _, o in items if not isinstance(o, osv.ParseError)), None)
-            if not osv.looks_like_osv(first):
+            # The first parseable line decides whether this is a file of OSV records; the rest
+            # streams through without holding every parsed line.
+            lines = osv.iter_jsonl(data, origin)
+            head = []
+            for item in lines:
+                head.append(item)
+                if not isinstance(item[1], osv.ParseError):
+                    break
+            if not head or not osv.looks_like_osv(head[-1][1]):
                 self.report.ignored.append(origin)
                 return
-            self._store(self._touch(self._source("osv", arg), mtime), items)
+            self._store(self._touch(self._source("osv", arg), mtime), itertools.chain(head, lines))
             return
         try:
             doc = osv.read_json_bytes(data) if ext == "json" else osv.read_yaml_bytes(data)
@@ -195,10 +202,11 @@ class Importer:
             src = self._touch(self._source("alpine-secdb", arg), mtime)
             eco = alpine.ecosystem_of(doc) or ""
             part = f"{eco}/{doc.get('reponame', '')}"
-            self._store(src, alpine.convert(doc, _iso(mtime), origin), part=part)
+            self._store(src, alpine.convert(doc, self._timestamp or _iso(mtime), origin), part=part)
         elif debian.looks_like_tracker(doc):
             src = self._touch(self._source("debian-tracker", arg), mtime)
-            self._store(src, debian.convert(doc, _iso(mtime), origin), part="debian-tracker")
+            modified = self._timestamp or _iso(mtime)
+            self._store(src, debian.convert(doc, modified, origin), part="debian-tracker")
         elif enrich.looks_like_kev(doc):
             src = self._touch(self._source("kev", arg), mtime)
             self._enrich(src, enrich.parse_kev(doc, origin), self.w.add_kev)
