@@ -324,3 +324,29 @@ def test_yaml_alias_bomb_is_refused(build, tmp_path: Path) -> None:
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
     store, report = build(tmp_path / "bomb.yaml")
     assert report.malformed == 1 and store.ids() == []
+
+
+def test_damaged_zip_members(build, adv: Path, tmp_path: Path) -> None:
+    """Corrupt compressed data and an unsupported compression method: each member counted as
+    malformed, the intact ones imported."""
+    files = sorted((adv / "osv/ghsa-subset").glob("*.json"))
+    z = tmp_path / "all.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in files:
+            zf.write(f, f.name)
+    data = bytearray(z.read_bytes())
+    with zipfile.ZipFile(z) as zf:
+        infos = zf.infolist()
+    # member 0: flip bytes inside its compressed data; member 1: claim compression method 99
+    off0 = infos[0].header_offset + 30 + len(infos[0].filename)
+    data[off0 + 10 : off0 + 40] = bytes(b ^ 0x5A for b in data[off0 + 10 : off0 + 40])
+    off1 = infos[1].header_offset
+    data[off1 + 8 : off1 + 10] = (99).to_bytes(2, "little")
+    for pos in [i for i in range(len(data)) if data[i : i + 4] == b"PK\x01\x02"]:
+        name_len = int.from_bytes(data[pos + 28 : pos + 30], "little")
+        if data[pos + 46 : pos + 46 + name_len].decode() == infos[1].filename:
+            data[pos + 10 : pos + 12] = (99).to_bytes(2, "little")
+    z.write_bytes(bytes(data))
+    store, report = build(z)
+    assert report.malformed == 2
+    assert store.ids() == [json.loads(files[2].read_text())["id"]]
