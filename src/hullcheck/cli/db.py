@@ -142,7 +142,10 @@ def update(
     force: bool = typer.Option(False, "--force", help="Rebuild even when nothing changed."),
     timeout: float = typer.Option(60.0, "--timeout", help="Network timeout in seconds."),
 ) -> None:
-    """Download the feeds (conditional requests) and rebuild the database atomically."""
+    """Download the feeds (conditional requests) and rebuild the database atomically.
+
+    The database is rebuilt from the feeds alone: records added with 'db import' are not kept.
+    Downloads are kept next to the database (feeds/) for the next conditional request."""
     from hullcheck.advisories import update as upd
 
     cfg = upd.UpdateConfig.from_env(
