@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,6 +253,26 @@ def import_paths(
         imp = Importer(w, observer)
         for p in paths:
             imp.import_path(p)
+        report = imp.finish()
+        w.commit()
+    return report
+
+
+def import_records(
+    records: Iterable[Mapping[str, Any]],
+    db_path: Path,
+    *,
+    source: str = "records",
+    fresh: bool = True,
+) -> ImportReport:
+    """Build a database from OSV records already in memory (checked like any feed): the small
+    fixture databases that matcher tests build from a handful of records."""
+    with StoreWriter(db_path, seed=not fresh) as w:
+        imp = Importer(w)
+        src = imp.report.sources.setdefault(
+            f"osv:{source}", SourceReport(f"osv:{source}", "osv", f"memory:{source}")
+        )
+        imp._store(src, ((f"{source}[{i}]", dict(r)) for i, r in enumerate(records)))
         report = imp.finish()
         w.commit()
     return report
