@@ -15,12 +15,10 @@ from tests.advisories.conftest import every_nth, read_record
 
 
 def _expected_entries(rec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The affected entries a lookup can return: those naming a package; ``versions: null`` is
-    read as absent (the one tolerated deviation, see osv.py)."""
+    """The affected entries as stored: ``versions: null`` is read as absent (the one tolerated
+    deviation, see osv.py)."""
     out = []
     for a in rec.get("affected") or []:
-        if not a.get("package"):
-            continue
         a = dict(a)
         if "versions" in a and a["versions"] is None:
             del a["versions"]
@@ -54,6 +52,8 @@ def assert_stored_like_file(
     expected = _expected_entries(rec)
     assert [dict(a.affected) for a in got.affected] == expected
     for entry in expected:
+        if "package" not in entry:
+            continue  # GIT-only: kept, found by id, not by package
         eco, name = entry["package"]["ecosystem"], entry["package"]["name"]
         hits = store.lookup(eco, name, include_withdrawn=True)
         assert any(h.advisory_id == rec["id"] and dict(h.affected) == entry for h in hits), (
@@ -350,3 +350,15 @@ def test_damaged_zip_members(build, adv: Path, tmp_path: Path) -> None:
     store, report = build(z)
     assert report.malformed == 2
     assert store.ids() == [json.loads(files[2].read_text())["id"]]
+
+
+def test_git_only_entries_are_kept(build, adv: Path) -> None:
+    f = adv / "osv/osv-schema/tools/osv-linter/testdata/CVE-2018-5407.json"
+    rec = json.loads(f.read_text())
+    assert any("package" not in a for a in rec["affected"])
+    store, report = build(f)
+    assert report.malformed == 0
+    assert_stored_like_file(store, rec, str(f))
+    git = [a for a in store.get(rec["id"]).affected if a.ecosystem == ""]
+    assert [dict(a.affected) for a in git] == [a for a in rec["affected"] if "package" not in a]
+    assert all(r["type"] == "GIT" for a in git for r in a.affected["ranges"])

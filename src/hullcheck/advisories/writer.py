@@ -126,9 +126,8 @@ class StoreWriter:
         rows = []
         for a in rec.get("affected") or ():
             pkg = a.get("package")
-            if not pkg:
-                continue  # a GIT-only entry without a package: nothing to look up by name
-            eco, name = pkg["ecosystem"], pkg["name"]
+            # an entry without a package (GIT ranges only) is kept for get(); no lookup finds it
+            eco, name = (pkg["ecosystem"], pkg["name"]) if pkg else ("", "")
             self._seq += 1
             rows.append(
                 (
