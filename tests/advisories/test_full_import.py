@@ -11,7 +11,7 @@ import pytest
 
 from hullcheck.advisories.importer import import_paths
 from hullcheck.advisories.store import AdvisoryStore
-from tests.advisories.test_osv_import import listed_path
+from tests.advisories.test_osv_import import _expected_entries, listed_path
 
 
 def _t(s: str) -> datetime:
@@ -32,7 +32,13 @@ def test_import_everything(adv: Path, tmp_path: Path) -> None:
         by_id: dict[str, list[dict]] = {}
         for row in index:
             by_id.setdefault(row["id"], []).append(row)
+        twins = {}  # the YAML feeds' JSON-lines copies: an oracle independent of the YAML loader
+        for name in ("pypa-advisory-database.as-json.jsonl", "oss-fuzz-vulns.as-json.jsonl"):
+            for line in (adv / "osv" / name).read_text().splitlines():
+                rec = json.loads(line)
+                twins[rec["id"]] = rec
         missing = []
+        compared = 0
         for vid, rows in by_id.items():
             if vid not in ids:
                 missing += [str(listed_path(adv, r["path"])) for r in rows]
@@ -46,9 +52,20 @@ def test_import_everything(adv: Path, tmp_path: Path) -> None:
             assert any(
                 {a.package for a in got.affected} >= set(r["packages"] or []) for r in cands
             ), vid
+            # and the affected entries are exactly those of the file the stored copy came from,
+            # which is one of the newest copies (possibly an unindexed one, e.g. a linter sample)
+            origin = got.origin
+            if origin.endswith(".yaml") or ".jsonl:" in origin:
+                source = twins[vid]
+            else:
+                source = json.loads(Path(origin).read_text())
+            assert source["id"] == vid and _t(source["modified"]) >= newest, vid
+            assert [dict(a.affected) for a in got.affected] == _expected_entries(source), vid
+            compared += 1
         # every indexed record is stored, except the ones the import reported as malformed
         assert set(missing) <= rejected
         assert len(missing) == 1  # the typeless range of CVE-2023-2727 (peer test data)
+        assert compared == len(by_id) - 1
         st = store.status()
         assert {s.kind for s in st.sources} == {
             "osv",

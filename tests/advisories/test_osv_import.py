@@ -15,12 +15,10 @@ from tests.advisories.conftest import every_nth, read_record
 
 
 def _expected_entries(rec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The affected entries a lookup can return: those naming a package; ``versions: null`` is
-    read as absent (the one tolerated deviation, see osv.py)."""
+    """The affected entries as stored: ``versions: null`` is read as absent (the one tolerated
+    deviation, see osv.py)."""
     out = []
     for a in rec.get("affected") or []:
-        if not a.get("package"):
-            continue
         a = dict(a)
         if "versions" in a and a["versions"] is None:
             del a["versions"]
@@ -54,6 +52,8 @@ def assert_stored_like_file(
     expected = _expected_entries(rec)
     assert [dict(a.affected) for a in got.affected] == expected
     for entry in expected:
+        if "package" not in entry:
+            continue  # GIT-only: kept, found by id, not by package
         eco, name = entry["package"]["ecosystem"], entry["package"]["name"]
         hits = store.lookup(eco, name, include_withdrawn=True)
         assert any(h.advisory_id == rec["id"] and dict(h.affected) == entry for h in hits), (
@@ -324,3 +324,41 @@ def test_yaml_alias_bomb_is_refused(build, tmp_path: Path) -> None:
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
     store, report = build(tmp_path / "bomb.yaml")
     assert report.malformed == 1 and store.ids() == []
+
+
+def test_damaged_zip_members(build, adv: Path, tmp_path: Path) -> None:
+    """Corrupt compressed data and an unsupported compression method: each member counted as
+    malformed, the intact ones imported."""
+    files = sorted((adv / "osv/ghsa-subset").glob("*.json"))
+    z = tmp_path / "all.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in files:
+            zf.write(f, f.name)
+    data = bytearray(z.read_bytes())
+    with zipfile.ZipFile(z) as zf:
+        infos = zf.infolist()
+    # member 0: flip bytes inside its compressed data; member 1: claim compression method 99
+    off0 = infos[0].header_offset + 30 + len(infos[0].filename)
+    data[off0 + 10 : off0 + 40] = bytes(b ^ 0x5A for b in data[off0 + 10 : off0 + 40])
+    off1 = infos[1].header_offset
+    data[off1 + 8 : off1 + 10] = (99).to_bytes(2, "little")
+    for pos in [i for i in range(len(data)) if data[i : i + 4] == b"PK\x01\x02"]:
+        name_len = int.from_bytes(data[pos + 28 : pos + 30], "little")
+        if data[pos + 46 : pos + 46 + name_len].decode() == infos[1].filename:
+            data[pos + 10 : pos + 12] = (99).to_bytes(2, "little")
+    z.write_bytes(bytes(data))
+    store, report = build(z)
+    assert report.malformed == 2
+    assert store.ids() == [json.loads(files[2].read_text())["id"]]
+
+
+def test_git_only_entries_are_kept(build, adv: Path) -> None:
+    f = adv / "osv/osv-schema/tools/osv-linter/testdata/CVE-2018-5407.json"
+    rec = json.loads(f.read_text())
+    assert any("package" not in a for a in rec["affected"])
+    store, report = build(f)
+    assert report.malformed == 0
+    assert_stored_like_file(store, rec, str(f))
+    git = [a for a in store.get(rec["id"]).affected if a.ecosystem == ""]
+    assert [dict(a.affected) for a in git] == [a for a in rec["affected"] if "package" not in a]
+    assert all(r["type"] == "GIT" for a in git for r in a.affected["ranges"])

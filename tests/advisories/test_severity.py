@@ -107,3 +107,26 @@ def test_cvss_is_used_without_a_vendor_rating(build, adv: Path) -> None:
             and s.score == score_vector("CVSS_V3", vec).score
             and s.source == rec["id"]
         )
+
+
+def test_publisher_rating_of_other_publishers(build, adv: Path) -> None:
+    """Bitnami and Root write their own rating in database_specific too; it wins over CVSS."""
+    peer = adv / "osv/osv-records-from-peer-testdata"
+    files = [
+        f
+        for f in sorted([*peer.glob("BIT-*.json"), *peer.glob("ROOT-*.json")])
+        if isinstance(json.loads(f.read_text()).get("database_specific", {}).get("severity"), str)
+    ]
+    assert len(files) >= 10
+    store, _ = build(*files)
+    for f in files:
+        rec = json.loads(f.read_text())
+        adv_rec = store.get(rec["id"])
+        if adv_rec is None:
+            continue  # a malformed peer record
+        for a in adv_rec.affected:
+            s = effective_severity(adv_rec, a)
+            if a.ecosystem.startswith("Debian"):
+                continue  # Debian urgency wins for Debian entries
+            assert s.type == rec["id"].split("-")[0]
+            assert s.rating.value == rec["database_specific"]["severity"].lower()

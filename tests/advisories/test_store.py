@@ -147,3 +147,30 @@ def test_staleness(build, adv: Path) -> None:
     with pytest.raises(UsageError):
         parse_age("three days")
     assert datetime.now(UTC) >= t
+
+
+def test_fixture_database_from_records(tmp_path: Path) -> None:
+    from hullcheck.advisories.importer import import_records
+
+    recs = [
+        {
+            "id": "T-1",
+            "modified": "2024-01-01T00:00:00Z",
+            "aliases": ["CVE-2024-0001"],
+            "affected": [
+                {
+                    "package": {"ecosystem": "PyPI", "name": "Foo_Bar"},
+                    "ranges": [
+                        {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2"}]}
+                    ],
+                }
+            ],
+        },
+        {"id": "T-2", "modified": "2024-01-01T00:00:00Z", "aliases": ["CVE-2024-0001"]},
+        {"id": 3},
+    ]
+    report = import_records(recs, tmp_path / "a.db")
+    assert (report.records, report.malformed) == (2, 1)
+    with AdvisoryStore.open(tmp_path / "a.db") as s:
+        assert [h.advisory_id for h in s.lookup("PyPI", "foo-bar")] == ["T-1"]
+        assert s.group("T-1") == ("CVE-2024-0001", "T-1", "T-2")

@@ -2,8 +2,8 @@
 
 A union-find over each record's ``id`` and ``aliases`` (``related`` means "connected", not "the
 same", and ``upstream`` can list several CVEs, so neither joins groups). The representative of a
-group is its CVE id when it has exactly one, else the smallest id by (CVE, GHSA, other) then text,
-so it is stable whatever order the records came in.
+group is its smallest CVE id, else its smallest GHSA id, else its smallest id, so it does not
+depend on the order the records came in.
 """
 
 from __future__ import annotations

@@ -5,14 +5,16 @@ Recognised by content, not by folder name: OSV records (``.json``, ``.yaml``/``.
 CISA KEV JSON and EPSS CSV. Anything else is ignored and listed (schemas, indexes, other
 formats). A record that fails parsing or ``osv.check`` is skipped and counted as malformed, never
 aborting the import; a file that cannot be parsed at all counts as one malformed record of the
-path's OSV source. Sources are named ``<kind>:<path as given>`` and recorded in the store.
+path's OSV source. Sources are named ``<kind>:<absolute path>`` (``db update`` uses feed names
+instead) and recorded in the store with their counts.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,7 +96,7 @@ class Importer:
         self._label, self._url, self._etag, self._timestamp = "", "", "", ""
 
     def _source(self, kind: str, arg: str) -> SourceReport:
-        name = f"{kind}:{self._label or arg}"
+        name = f"{kind}:{self._label or Path(arg).resolve()}"
         s = self.report.sources.get(name)
         if s is None:
             url = self._url or Path(arg).resolve().as_uri()
@@ -173,12 +175,18 @@ class Importer:
             self._enrich(src, parsed, self.w.add_epss)
             return
         if ext == "jsonl":
-            items = list(osv.iter_jsonl(data, origin))
-            first = next((o for _, o in items if not isinstance(o, osv.ParseError)), None)
-            if not osv.looks_like_osv(first):
+            # The first parseable line decides whether this is a file of OSV records; the rest
+            # streams through without holding every parsed line.
+            lines = osv.iter_jsonl(data, origin)
+            head = []
+            for item in lines:
+                head.append(item)
+                if not isinstance(item[1], osv.ParseError):
+                    break
+            if not head or not osv.looks_like_osv(head[-1][1]):
                 self.report.ignored.append(origin)
                 return
-            self._store(self._touch(self._source("osv", arg), mtime), items)
+            self._store(self._touch(self._source("osv", arg), mtime), itertools.chain(head, lines))
             return
         try:
             doc = osv.read_json_bytes(data) if ext == "json" else osv.read_yaml_bytes(data)
@@ -194,10 +202,11 @@ class Importer:
             src = self._touch(self._source("alpine-secdb", arg), mtime)
             eco = alpine.ecosystem_of(doc) or ""
             part = f"{eco}/{doc.get('reponame', '')}"
-            self._store(src, alpine.convert(doc, _iso(mtime), origin), part=part)
+            self._store(src, alpine.convert(doc, self._timestamp or _iso(mtime), origin), part=part)
         elif debian.looks_like_tracker(doc):
             src = self._touch(self._source("debian-tracker", arg), mtime)
-            self._store(src, debian.convert(doc, _iso(mtime), origin), part="debian-tracker")
+            modified = self._timestamp or _iso(mtime)
+            self._store(src, debian.convert(doc, modified, origin), part="debian-tracker")
         elif enrich.looks_like_kev(doc):
             src = self._touch(self._source("kev", arg), mtime)
             self._enrich(src, enrich.parse_kev(doc, origin), self.w.add_kev)
@@ -244,6 +253,26 @@ def import_paths(
         imp = Importer(w, observer)
         for p in paths:
             imp.import_path(p)
+        report = imp.finish()
+        w.commit()
+    return report
+
+
+def import_records(
+    records: Iterable[Mapping[str, Any]],
+    db_path: Path,
+    *,
+    source: str = "records",
+    fresh: bool = True,
+) -> ImportReport:
+    """Build a database from OSV records already in memory (checked like any feed): the small
+    fixture databases that matcher tests build from a handful of records."""
+    with StoreWriter(db_path, seed=not fresh) as w:
+        imp = Importer(w)
+        src = imp.report.sources.setdefault(
+            f"osv:{source}", SourceReport(f"osv:{source}", "osv", f"memory:{source}")
+        )
+        imp._store(src, ((f"{source}[{i}]", dict(r)) for i, r in enumerate(records)))
         report = imp.finish()
         w.commit()
     return report

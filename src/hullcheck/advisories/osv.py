@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
@@ -238,7 +239,16 @@ def iter_zip(path: str) -> Iterator[Item]:
                 continue
             try:
                 data = zf.read(info)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            # corrupt deflate data, CRC errors, encrypted or unsupported compression methods
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                EOFError,
+                ValueError,
+                NotImplementedError,
+                RuntimeError,
+            ) as e:
                 yield origin, ParseError(f"unreadable archive member: {e}")
                 continue
             try:

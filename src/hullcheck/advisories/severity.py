@@ -1,11 +1,12 @@
 """Severity: CVSS vectors scored with the ``cvss`` library, and vendor ratings.
 
-``scored_severities(record)`` turns an OSV record's ``severity`` list (and GHSA's
-``database_specific.severity``) into ``SeverityScore`` values at import time.
+``scored_severities(record)`` turns an OSV record's ``severity`` list (and the publisher's own
+``database_specific.severity``, as GHSA, Bitnami and Root write it) into ``SeverityScore`` values
+at import time; a publisher rating has the record's id prefix as its type ("GHSA", "BIT").
 ``effective_severity(advisory, affected)`` picks the one to show for one affected package: the
 vendor's own rating for its own packages (Debian urgency for ``Debian:*``, Ubuntu priority for
-``Ubuntu:*``, GHSA severity for a GHSA record's packages), else the CVSS base score of the newest
-CVSS version present (v4, then v3, then v2; the highest score within that version).
+``Ubuntu:*``, the publisher's rating for the packages of its own record), else the CVSS base
+score of the newest CVSS version present (v4, then v3, then v2; the highest within a version).
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ _UBUNTU_PRIORITY = {
     "high": Severity.HIGH,
     "critical": Severity.CRITICAL,
 }
-_GHSA_SEVERITY = {
+_PUBLISHER_SEVERITY = {  # GHSA (LOW/MODERATE/HIGH/CRITICAL), Bitnami, Red Hat's "important"
+    "negligible": Severity.NEGLIGIBLE,
     "low": Severity.LOW,
     "moderate": Severity.MEDIUM,
     "medium": Severity.MEDIUM,
     "high": Severity.HIGH,
+    "important": Severity.HIGH,
     "critical": Severity.CRITICAL,
 }
 
@@ -92,7 +95,7 @@ def score_vector(kind: str, vector: str, source: str = "") -> SeverityScore:
 
 def vendor_rating(vendor: str, value: str) -> Severity:
     v = value.strip().rstrip("*").strip().lower()
-    table = {"Debian": _DEBIAN_URGENCY, "Ubuntu": _UBUNTU_PRIORITY, "GHSA": _GHSA_SEVERITY}[vendor]
+    table = {"Debian": _DEBIAN_URGENCY, "Ubuntu": _UBUNTU_PRIORITY}.get(vendor, _PUBLISHER_SEVERITY)
     return table.get(v, Severity.UNKNOWN)
 
 
@@ -107,16 +110,11 @@ def scored_severities(record: Mapping[str, Any]) -> list[SeverityScore]:
         elif kind.startswith("CVSS"):
             out.append(score_vector(kind, score, rid))
     dbs = record.get("database_specific")
-    if (
-        rid.startswith("GHSA-")
-        and isinstance(dbs, Mapping)
-        and isinstance(dbs.get("severity"), str)
-    ):
-        out.append(
-            SeverityScore(
-                "GHSA", vendor_rating("GHSA", dbs["severity"]), None, dbs["severity"], rid
-            )
-        )
+    if isinstance(dbs, Mapping) and isinstance(dbs.get("severity"), str) and "-" in rid:
+        vendor = rid.split("-", 1)[0]
+        rating = vendor_rating(vendor, dbs["severity"])
+        if rating is not Severity.UNKNOWN:
+            out.append(SeverityScore(vendor, rating, None, dbs["severity"], rid))
     return out
 
 
@@ -134,33 +132,30 @@ def _best_cvss(scores: Iterable[SeverityScore]) -> SeverityScore | None:
 
 
 def effective_severity(advisory: Advisory, affected: AffectedRecord | None = None) -> SeverityScore:
-    """The severity to report for ``affected`` (or for the advisory as a whole)."""
+    """The severity to report for ``affected`` (or for the advisory as a whole), in this order:
+    Debian urgency of a Debian entry; the Ubuntu priority of an Ubuntu record; the publisher's
+    own rating; the entry's own CVSS; the record's CVSS; else unknown."""
     base = base_ecosystem(affected.ecosystem) if affected else ""
-    if affected is not None:
+    if affected is not None and base == "Debian":
         eco_spec = affected.affected.get("ecosystem_specific")
-        if (
-            base == "Debian"
-            and isinstance(eco_spec, Mapping)
-            and isinstance(eco_spec.get("urgency"), str)
-        ):
+        if isinstance(eco_spec, Mapping) and isinstance(eco_spec.get("urgency"), str):
             r = vendor_rating("Debian", eco_spec["urgency"])
             if r is not Severity.UNKNOWN:
                 return SeverityScore("Debian", r, None, eco_spec["urgency"], advisory.id)
+    for s in advisory.severity:
+        if s.rating is Severity.UNKNOWN or s.type in _CVSS_VERSION_RANK:
+            continue
+        if s.type != "Ubuntu" or base == "Ubuntu" or affected is None:
+            return s
+    if affected is not None:
         per_entry = [
             score_vector(str(s.get("type", "")), str(s.get("score", "")), advisory.id)
             for s in _dicts(affected.affected.get("severity"))
             if str(s.get("type", "")).startswith("CVSS")
         ]
         best = _best_cvss(per_entry)
-        if best is not None and base != "Ubuntu":
+        if best is not None:
             return best
-    for s in advisory.severity:
-        if s.rating is Severity.UNKNOWN:
-            continue
-        if s.type == "Ubuntu" and (base == "Ubuntu" or affected is None):
-            return s
-        if s.type == "GHSA":
-            return s
     best = _best_cvss(advisory.severity)
     if best is not None:
         return best

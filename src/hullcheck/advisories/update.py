@@ -46,6 +46,9 @@ DEFAULT_MIRRORS = {
     "epss": "https://epss.cyentia.com/epss_scores-current.csv.gz",
 }
 SOURCES = tuple(DEFAULT_MIRRORS)
+# Debian and Alpine come from their own feeds (the tracker has fix states, urgency and no-DSA
+# notes that OSV's copies lack; both would produce the same DEBIAN-/ALPINE- ids). Add them to
+# HULLCHECK_OSV_ECOSYSTEMS only with those feeds left out (--sources).
 DEFAULT_OSV_ECOSYSTEMS = (
     "PyPI",
     "npm",
@@ -57,9 +60,7 @@ DEFAULT_OSV_ECOSYSTEMS = (
     "Packagist",
     "Hex",
     "Pub",
-    "Debian",
     "Ubuntu",
-    "Alpine",
     "AlmaLinux",
     "Rocky Linux",
     "Red Hat",

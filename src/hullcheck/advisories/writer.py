@@ -51,7 +51,10 @@ class StoreWriter:
         self._done = False
         try:
             if seed and target.is_file():
-                AdvisoryStore(target).close()  # refuse to build on a corrupt or foreign file
+                try:  # refuse to build on a corrupt or foreign file
+                    AdvisoryStore(target).close()
+                except AdvisoryDBError as e:
+                    raise AdvisoryDBError(f"{e.message}; to start a new one use --fresh") from None
                 src = connect_readonly(target)
                 dst = sqlite3.connect(self.tmp)
                 src.backup(dst)
@@ -123,9 +126,8 @@ class StoreWriter:
         rows = []
         for a in rec.get("affected") or ():
             pkg = a.get("package")
-            if not pkg:
-                continue  # a GIT-only entry without a package: nothing to look up by name
-            eco, name = pkg["ecosystem"], pkg["name"]
+            # an entry without a package (GIT ranges only) is kept for get(); no lookup finds it
+            eco, name = (pkg["ecosystem"], pkg["name"]) if pkg else ("", "")
             self._seq += 1
             rows.append(
                 (

@@ -142,7 +142,10 @@ def update(
     force: bool = typer.Option(False, "--force", help="Rebuild even when nothing changed."),
     timeout: float = typer.Option(60.0, "--timeout", help="Network timeout in seconds."),
 ) -> None:
-    """Download the feeds (conditional requests) and rebuild the database atomically."""
+    """Download the feeds (conditional requests) and rebuild the database atomically.
+
+    The database is rebuilt from the feeds alone: records added with 'db import' are not kept.
+    Downloads are kept next to the database (feeds/) for the next conditional request."""
     from hullcheck.advisories import update as upd
 
     cfg = upd.UpdateConfig.from_env(
@@ -180,3 +183,61 @@ def update(
         f"rebuilt {target}: {report.imported.records} records, "
         f"{report.imported.malformed} malformed skipped"
     )
+
+
+@app.command("show")
+def show(
+    vuln_id: str = typer.Argument(..., help="Advisory id (GHSA-..., GO-..., DEBIAN-CVE-..., ...)."),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+) -> None:
+    """Print one stored advisory as JSON, with its alias group and scored severities."""
+    from hullcheck.advisories.store import AdvisoryStore
+    from hullcheck.errors import UsageError
+
+    with AdvisoryStore.open(_db_path(db)) as store:
+        adv = store.get(vuln_id)
+        if adv is None:
+            raise UsageError(f"no advisory {vuln_id!r} in the database")
+        group = store.group(vuln_id)
+    out = {
+        "id": adv.id,
+        "modified": adv.modified,
+        "published": adv.published,
+        "withdrawn": adv.withdrawn,
+        "summary": adv.summary,
+        "aliases": list(adv.aliases),
+        "related": list(adv.related),
+        "alias_group": list(group),
+        "severity": [s.to_json() for s in adv.severity],
+        "affected": [dict(a.affected) for a in adv.affected],
+        "references": [dict(r) for r in adv.references],
+        "source": adv.source,
+        "origin": adv.origin,
+    }
+    typer.echo(json.dumps(out, indent=2))
+
+
+@app.command("search")
+def search(
+    ecosystem: str = typer.Argument(
+        ..., help="OSV ecosystem, with the release for distros: Debian:12."
+    ),
+    name: str = typer.Argument(..., help="Package name (source package for distros)."),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+) -> None:
+    """List the advisories stored for one package, with the severity that applies to it."""
+    from hullcheck.advisories.severity import effective_severity
+    from hullcheck.advisories.store import AdvisoryStore
+
+    with AdvisoryStore.open(_db_path(db)) as store:
+        hits = store.lookup(ecosystem, name)
+        for h in hits:
+            adv = store.get(h.advisory_id)
+            sev = effective_severity(adv, h) if adv else None
+            fix = (h.affected.get("database_specific") or {}).get("fix_state", "")
+            events = [e for r in h.affected.get("ranges") or [] for e in r.get("events", [])]
+            rating = f"{sev.rating.value} ({sev.type})" if sev and sev.type else "unknown"
+            line = f"{h.advisory_id}\t{rating}\t{json.dumps(events)}"
+            typer.echo(f"{line}\t{fix}" if fix else line)
+    if not hits:
+        typer.echo(f"no advisories for {ecosystem}/{name}", err=True)
