@@ -161,10 +161,11 @@ def test_real_site_packages_match_importlib_metadata() -> None:
 def _egg_bytes(pkg_info: bytes, extra: dict[str, bytes] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("EGG-INFO/PKG-INFO", pkg_info)
-        zf.writestr("EGG-INFO/top_level.txt", b"pkg\n")
+        # fixed timestamps: the bytes are test ids, and xdist workers must collect the same ids
+        zf.writestr(zipfile.ZipInfo("EGG-INFO/PKG-INFO", (2020, 1, 1, 0, 0, 0)), pkg_info)
+        zf.writestr(zipfile.ZipInfo("EGG-INFO/top_level.txt", (2020, 1, 1, 0, 0, 0)), b"pkg\n")
         for k, v in (extra or {}).items():
-            zf.writestr(k, v)
+            zf.writestr(zipfile.ZipInfo(k, (2020, 1, 1, 0, 0, 0)), v)
     return buf.getvalue()
 
 
