@@ -25,6 +25,7 @@ class ScanOptions:
     platform: Platform | None = None
     severities: frozenset[SeverityLevel] | None = None  # None: all
     ignore_unfixed: bool = False
+    registry_options: object = None  # hullcheck.image.registry.RegistryOptions
 
 
 @dataclass
@@ -58,7 +59,7 @@ def scan(ref: str, opts: ScanOptions, *, observer: Observer | None = None) -> Sc
     # Open the database first: a missing database should fail before minutes of image reading.
     with AdvisoryStore.open(opts.db_path) as store:
         status = store.status()
-        inv = inventory(ref, platform=opts.platform, observer=observer)
+        inv = inventory(ref, platform=opts.platform, observer=observer, registry_options=opts.registry_options)
         result = Matcher(store).match(inv.catalog.packages)
     warnings = []
     stale = status.staleness_warning(max_age_from_env())

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from hullcheck.cli.common import INSECURE, PASSWORD_STDIN, PLATFORM, USERNAME, registry_options
 from hullcheck.errors import UsageError
 
 REF_HELP = (
@@ -38,7 +39,10 @@ def metadata_json(meta: Any) -> dict[str, Any]:
 def inspect(
     ref: str = typer.Argument(..., help=REF_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
-    platform: str = typer.Option(None, "--platform", help="OS/ARCH[/VARIANT], default the host's"),
+    platform: str = PLATFORM,
+    insecure: list[str] = INSECURE,
+    username: str = USERNAME,
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Show an image's metadata and its layers (size, diff_id, created_by)."""
     from hullcheck.image.open import open_image
@@ -46,16 +50,18 @@ def inspect(
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown format {fmt!r} (table, json)")
-    img = open_image(ref, platform=parse_platform(platform) if platform else None)
+    img = open_image(ref, platform=parse_platform(platform) if platform else None,
+                     registry_options=registry_options(insecure, username, password_stdin))
     meta = img.metadata
     if fmt == "json":
         typer.echo(json.dumps(metadata_json(meta), indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{meta.ref}[/bold]  {meta.platform}")
+    console.print(f"[bold]{escape(meta.ref)}[/bold]  {meta.platform}")
     for label, value in (
         ("manifest", meta.manifest_digest),
         ("config", meta.config_digest),
@@ -67,7 +73,7 @@ def inspect(
         ("tags", ", ".join(meta.repo_tags) or None),
     ):
         if value:
-            console.print(f"  {label:<11} {value}")
+            console.print(f"  {label:<11} {escape(str(value))}")
     table = Table(show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("size", justify="right")
@@ -82,8 +88,11 @@ def inspect(
 def list_files(
     ref: str = typer.Argument(..., help=REF_HELP),
     all_layers: bool = typer.Option(False, "--all-layers", help="every file of every layer, deleted ones too"),
-    platform: str = typer.Option(None, "--platform", help="OS/ARCH[/VARIANT], default the host's"),
+    platform: str = PLATFORM,
     fmt: str = typer.Option("text", "--format", "-f", help="text or json"),
+    insecure: list[str] = INSECURE,
+    username: str = USERNAME,
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """List the files of an image with the layer each comes from (reads every layer once)."""
     from hullcheck.image.filesystem import SquashedView, all_files
@@ -94,7 +103,8 @@ def list_files(
         raise UsageError(f"unknown format {fmt!r} (text, json)")
     from hullcheck.cli.progress import layer_progress
 
-    img = open_image(ref, platform=parse_platform(platform) if platform else None)
+    img = open_image(ref, platform=parse_platform(platform) if platform else None,
+                     registry_options=registry_options(insecure, username, password_stdin))
     with layer_progress(len(img.metadata.layers)) as obs:
         scans = img.scan(observer=obs)
     entries = all_files(scans) if all_layers else iter(sorted(SquashedView(scans), key=lambda e: e.path))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from hullcheck.cli.common import INSECURE, PASSWORD_STDIN, PLATFORM, USERNAME, registry_options
 from hullcheck.cli.image import REF_HELP
 from hullcheck.errors import UsageError
 from hullcheck.model.finding import SeverityLevel
@@ -44,7 +45,10 @@ def scan(
     ignore_unfixed: bool = typer.Option(False, "--ignore-unfixed", help="drop findings without a fixed version"),
     fail_on: str = typer.Option(None, "--fail-on", help="exit non-zero if a finding at or above this remains"),
     exit_code: int = typer.Option(1, "--exit-code", help="the exit code for --fail-on"),
-    platform: str = typer.Option(None, "--platform", help="OS/ARCH[/VARIANT], default the host's"),
+    platform: str = PLATFORM,
+    insecure: list[str] = INSECURE,
+    username: str = USERNAME,
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Scan an image for vulnerable packages."""
     from hullcheck.cli.progress import layer_progress
@@ -69,6 +73,7 @@ def scan(
         platform=parse_platform(platform) if platform else None,
         severities=_levels(severity) if severity else None,
         ignore_unfixed=ignore_unfixed,
+        registry_options=registry_options(insecure, username, password_stdin),
     )
     with layer_progress(0) as obs:
         report = run_scan(ref, opts, observer=obs)
