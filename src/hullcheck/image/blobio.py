@@ -31,6 +31,59 @@ class _Stop(Exception):
     pass
 
 
+class _ThreadedSha256:
+    """sha256 computed on its own thread (hashlib releases the GIL), fed through a small queue.
+
+    Hashing the uncompressed stream costs about as much as inflating it; on its own thread it
+    overlaps with decompression and tar parsing instead of adding to them.
+    """
+
+    def __init__(self, stop: Any) -> None:
+        import queue
+        import threading
+
+        self._h = hashlib.sha256()
+        self._q: queue.Queue[bytes | None] = queue.Queue(16)
+        self._stop = stop
+        self._t = threading.Thread(target=self._run, name="sha256", daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            self._h.update(item)
+
+    def update(self, data: bytes) -> None:
+        import queue
+
+        while True:
+            if self._stop.is_set():
+                raise _Stop
+            try:
+                self._q.put(data, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        import queue
+
+        while self._t.is_alive():
+            try:
+                self._q.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                if self._stop.is_set():
+                    return  # the thread is daemonic; an abandoned hash needs no result
+        self._t.join()
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._h.hexdigest()
+
+
 class LayerPipeline(io.RawIOBase):
     """Decompress and hash a stored layer in a worker thread; read the tar bytes from here.
 
@@ -101,7 +154,7 @@ class LayerPipeline(io.RawIOBase):
     def _work(self) -> None:
         try:
             hc = hashlib.sha256() if self._digest else None
-            hu = hashlib.sha256() if self._diff_id else None
+            hu = _ThreadedSha256(self._stop) if self._diff_id else None
             first = self._raw.read(self._IN)
             self.stored_bytes = len(first)
             if hc is not None:
