@@ -95,3 +95,13 @@ def as_int(v: Any) -> int | None:
 
 def as_str(v: Any) -> str:
     return v if isinstance(v, str) else ""
+
+
+def get_dict(obj: Any, key: str) -> dict[str, Any]:
+    v = obj.get(key) if isinstance(obj, dict) else None
+    return v if isinstance(v, dict) else {}
+
+
+def get_list(obj: Any, key: str) -> list[Any]:
+    v = obj.get(key) if isinstance(obj, dict) else None
+    return v if isinstance(v, list) else []

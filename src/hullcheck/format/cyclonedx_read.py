@@ -13,7 +13,7 @@ from typing import Any
 
 from hullcheck.catalog.runner import OS_TYPES, Catalog
 from hullcheck.errors import ImageError
-from hullcheck.format.common import SbomDocument, as_int, as_str, parse_platform_text
+from hullcheck.format.common import SbomDocument, as_int, as_str, get_dict, get_list, parse_platform_text
 from hullcheck.format.purlmap import distro_from_qualifier, make_distro, purl_facts
 from hullcheck.model import Distro, ImageMetadata, LayerInfo, Location, Package, PackageType, Platform, Unknown
 
@@ -65,7 +65,7 @@ def _components(items: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
 
 
 def _source(meta: dict[str, Any]) -> ImageMetadata:
-    comp = meta.get("component") if isinstance(meta.get("component"), dict) else {}
+    comp = get_dict(meta, "component")
     props = Props(comp)
     version = as_str(comp.get("version"))
     layers = []
@@ -195,8 +195,7 @@ class _Reader:
             locs = [self._loc("/" + props.get("aquasecurity:trivy:FilePath").lstrip("/"), None,
                               props.get("aquasecurity:trivy:LayerDiffID"))]
         if not locs:
-            ev = comp.get("evidence") if isinstance(comp.get("evidence"), dict) else {}
-            occ = ev.get("occurrences") if isinstance(ev.get("occurrences"), list) else []
+            occ = get_list(get_dict(comp, "evidence"), "occurrences")
             locs = [Location(path=as_str(o.get("location"))) for o in occ
                     if isinstance(o, dict) and as_str(o.get("location"))]
         layer_diff = locs[0].layer_diff_id if locs else props.get("aquasecurity:trivy:LayerDiffID") or None
@@ -220,9 +219,9 @@ class _Reader:
 
 
 def _tool(meta: dict[str, Any]) -> str:
-    tools = meta.get("tools")
-    items = tools.get("components") if isinstance(tools, dict) else tools  # 1.5+: object; 1.4: list
-    for t in items if isinstance(items, list) else ():
+    # 1.5+: an object with components; 1.4: a list of tools
+    items = get_list(get_dict(meta, "tools"), "components") or get_list(meta, "tools")
+    for t in items:
         if isinstance(t, dict) and as_str(t.get("name")):
             return as_str(t.get("name"))
     return ""
@@ -231,14 +230,14 @@ def _tool(meta: dict[str, Any]) -> str:
 def read(doc: Any, name: str = "SBOM") -> SbomDocument:
     if not detect(doc):
         raise ImageError(f"{name}: not a CycloneDX document")
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    meta = get_dict(doc, "metadata")
     mprops = Props(meta)
     source = _source(meta)
     tool = _tool(meta)
     reader = _Reader(source, tool or "cyclonedx")
     distro = _distro_from_props(mprops, P + "distro:")
     packages: list[Package] = []
-    image_ref = as_str(meta["component"].get("bom-ref")) if isinstance(meta.get("component"), dict) else ""
+    image_ref = as_str(get_dict(meta, "component").get("bom-ref"))
     for comp in _components(doc.get("components")):
         ctype = as_str(comp.get("type"))
         if ctype == "operating-system":

@@ -68,10 +68,14 @@ def _licenses(pkg: dict[str, Any], extracted: dict[str, str]) -> tuple[str, ...]
     return (extracted.get(declared, declared),)
 
 
+def _has_id(x: Any) -> bool:
+    return isinstance(x, dict) and isinstance(x.get("SPDXID"), str)
+
+
 class _Doc:
     def __init__(self, doc: dict[str, Any]) -> None:
-        self.packages = [p for p in _list(doc, "packages") if isinstance(p, dict) and isinstance(p.get("SPDXID"), str)]
-        self.files = {f["SPDXID"]: f for f in _list(doc, "files") if isinstance(f, dict) and isinstance(f.get("SPDXID"), str)}
+        self.packages = [p for p in _list(doc, "packages") if _has_id(p)]
+        self.files = {f["SPDXID"]: f for f in _list(doc, "files") if _has_id(f)}
         self.described = [as_str(x) for x in _list(doc, "documentDescribes")]
         self.evidence: dict[str, list[str]] = {}
         for r in _list(doc, "relationships"):
@@ -130,8 +134,8 @@ def _foreign_package(pkg: dict[str, Any], d: _Doc, source: ImageMetadata, tool: 
     facts = purl_facts(purl)
     name = as_str(pkg.get("name"))
     if facts is None:
-        unknowns.append(Unknown(path=name or pkg["SPDXID"], reason=f"no purl of a supported package type ({purl[:80] or 'none'})",
-                                found_by=f"{FORMAT_ID}-reader"))
+        reason = f"no purl of a supported package type ({purl[:80] or 'none'})"
+        unknowns.append(Unknown(path=name or pkg["SPDXID"], reason=reason, found_by=f"{FORMAT_ID}-reader"))
         return None
     version = as_str(pkg.get("versionInfo")) or facts.version
     if facts.type is PackageType.GO_MODULE and facts.name == "stdlib" and version.startswith("go"):
