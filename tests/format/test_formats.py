@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hullcheck.catalog.runner import Catalog
-from hullcheck.errors import ImageError, UsageError
+from hullcheck.errors import UsageError
 from hullcheck.format import WRITERS, read_sbom, render
 from hullcheck.format.hcjson import source_to_dict
 from hullcheck.image.open import open_image

@@ -10,7 +10,16 @@ from typing import Any
 
 from hullcheck.catalog.runner import Catalog
 from hullcheck.errors import ImageError
-from hullcheck.format.common import TOOL_NAME, TOOL_VERSION, SbomDocument, as_int, as_str, now_utc, parse_platform_text
+from hullcheck.format.common import (
+    TOOL_NAME,
+    TOOL_VERSION,
+    SbomDocument,
+    as_int,
+    as_str,
+    get_list,
+    now_utc,
+    parse_platform_text,
+)
 from hullcheck.model import Distro, ImageMetadata, LayerInfo, PackageType, Unknown
 from hullcheck.model.serde import distro_from_dict, distro_to_dict, package_from_dict, package_to_dict
 
@@ -115,8 +124,8 @@ def source_from_dict(d: Any) -> ImageMetadata:
         config_digest=_opt_str(d.get("config_digest")),
         layers=tuple(layers),
         created=_opt_str(d.get("created")),
-        repo_tags=tuple(x for x in d.get("repo_tags") or () if isinstance(x, str)),
-        repo_digests=tuple(x for x in d.get("repo_digests") or () if isinstance(x, str)),
+        repo_tags=tuple(x for x in get_list(d, "repo_tags") if isinstance(x, str)),
+        repo_digests=tuple(x for x in get_list(d, "repo_digests") if isinstance(x, str)),
         labels=tuple((str(k), v) for k, v in labels.items() if isinstance(v, str)),
     )
 
@@ -129,7 +138,9 @@ def _check_package(i: int, d: Any) -> None:
     where = f"packages[{i}]"
     _need(isinstance(d, dict), f"{where} is not an object")
     _need(isinstance(d.get("name"), str) and d["name"] != "", f"{where}.name missing")
-    _need(d.get("type") in PackageType._value2member_map_, f"{where}.type {str(d.get('type'))[:40]!r} unknown")
+    ptype = d.get("type")
+    known = isinstance(ptype, str) and ptype in PackageType._value2member_map_
+    _need(known, f"{where}.type {str(ptype)[:40]!r} unknown")
     for k in _PKG_STR:
         _need(d.get(k) is None or isinstance(d[k], str), f"{where}.{k} is not a string")
     _need(d.get("layer") is None or _is_index(d["layer"]), f"{where}.layer is not a layer index")

@@ -1,0 +1,65 @@
+"""``hullcheck sbom`` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hullcheck.format import WRITERS, read_sbom
+from hullcheck.inventory import inventory
+
+from ..image.build import ImageSpec, d, docker_archive, f, multiarch_layout
+from .images import sample_layout, sample_spec
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+def test_sbom_to_stdout(tmp_path: Path, run_cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    root = sample_layout(tmp_path / "img")
+    r = run_cli("sbom", f"oci:{root}", "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""  # no progress when stderr is not a terminal
+    out = tmp_path / "out.json"
+    out.write_text(r.stdout)
+    doc = read_sbom(out)
+    assert doc.format == fmt
+    # the same catalog and image identity the library gives for this reference
+    inv = inventory(f"oci:{root}")
+    assert doc.catalog == inv.catalog
+    assert doc.source.manifest_digest == inv.metadata.manifest_digest
+    assert doc.source.config_digest == inv.metadata.config_digest
+    assert [x.diff_id for x in doc.source.layers] == [x.diff_id for x in inv.metadata.layers]
+
+
+def test_sbom_to_file(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    arch = docker_archive(tmp_path / "img.tar", sample_spec())
+    target = tmp_path / "out" / "sbom.cdx.json"
+    target.parent.mkdir()
+    target.write_text("old content")
+    r = run_cli("sbom", f"docker-archive:{arch}", "-f", "cyclonedx-json", "-o", str(target))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == ""
+    doc = json.loads(target.read_text())
+    assert doc["bomFormat"] == "CycloneDX" and doc["metadata"]["component"]["type"] == "container"
+    assert [p.name for p in target.parent.iterdir()] == ["sbom.cdx.json"]  # no temporary file left
+
+
+def test_sbom_platform(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    layer = [d("etc"), f("etc/hostname", "x")]
+    root = multiarch_layout(tmp_path / "multi", {"amd64": ImageSpec([layer]), "arm64": ImageSpec([layer])})
+    r = run_cli("sbom", f"oci:{root}", "-f", "json", "--platform", "linux/arm64")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["source"]["platform"] == "linux/arm64"
+
+
+def test_sbom_errors(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = sample_layout(tmp_path / "img")
+    bad_format = run_cli("sbom", f"oci:{root}", "-f", "xml")
+    assert bad_format.returncode == 2 and "unknown SBOM format 'xml'" in bad_format.stderr
+    missing = run_cli("sbom", f"oci:{tmp_path / 'nope'}")
+    assert missing.returncode == 3
+    assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.stderr
+    unwritable = run_cli("sbom", f"oci:{root}", "-o", str(tmp_path / "no" / "such" / "dir" / "x.json"))
+    assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr
+    assert unwritable.stdout == ""
