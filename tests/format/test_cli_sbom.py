@@ -63,3 +63,22 @@ def test_sbom_errors(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untype
     unwritable = run_cli("sbom", f"oci:{root}", "-o", str(tmp_path / "no" / "such" / "dir" / "x.json"))
     assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr
     assert unwritable.stdout == ""
+
+
+def test_sbom_of_rootfs_is_valid(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "etc").mkdir(parents=True)
+    (rootfs / "etc" / "os-release").write_text("ID=debian\nVERSION_ID=12\n")
+    cdx = run_cli("sbom", f"rootfs:{rootfs}", "-f", "cyclonedx-json")
+    assert cdx.returncode == 0, cdx.stderr
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(cdx.stdout) is None
+    spdx_path = tmp_path / "rootfs.spdx.json"
+    r = run_cli("sbom", f"rootfs:{rootfs}", "-f", "spdx-json", "-o", str(spdx_path))
+    assert r.returncode == 0, r.stderr
+    assert [m.validation_message for m in validate_full_spdx_document(parse_file(str(spdx_path)))] == []
+    assert read_sbom(spdx_path).source.ref == f"rootfs:{rootfs}"

@@ -145,3 +145,17 @@ def test_empty_catalog(tmp_path: Path, image_meta: ImageMetadata) -> None:
         path = _write(tmp_path, fmt, image_meta, empty)
         assert read_sbom(path).catalog == empty
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str((tmp_path / "sbom.cyclonedx-json.json").read_text()) is None
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+def test_odd_text_is_written_as_utf8(tmp_path: Path, fmt: str, image_meta: ImageMetadata, catalog: Catalog) -> None:
+    import dataclasses
+
+    odd = dataclasses.replace(catalog.packages[0], name="naïve-\u2603", licenses=("Licence «libre»",),
+                              created_by="RUN echo \udcff")  # a lone surrogate from undecodable bytes
+    cat = dataclasses.replace(catalog, packages=(odd, *catalog.packages[1:]))
+    path = tmp_path / "odd.json"
+    path.write_bytes(render(fmt, image_meta, cat).encode("utf-8"))
+    back = read_sbom(path).catalog.packages[0]
+    assert back.name == "naïve-\u2603" and back.licenses == ("Licence «libre»",)
+    assert back.created_by == "RUN echo ?"

@@ -39,7 +39,13 @@ def render(fmt: str, metadata: ImageMetadata, catalog: Catalog, *, created: str 
         writer = WRITERS[fmt]
     except KeyError:
         raise UsageError(f"unknown SBOM format {fmt!r} ({', '.join(WRITERS)})") from None
-    return writer(metadata, catalog, created=created)
+    text = writer(metadata, catalog, created=created)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # lone surrogates (undecodable bytes kept by a cataloger) cannot be written as UTF-8
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def read_sbom_doc(doc: Any, name: str = "SBOM") -> SbomDocument:

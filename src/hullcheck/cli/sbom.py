@@ -1,0 +1,88 @@
+"""``hullcheck sbom REF``: catalog an image and write its SBOM."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+from hullcheck.cli.image import REF_HELP
+from hullcheck.errors import UsageError
+from hullcheck.image.walk import LayerScan
+
+app = typer.Typer(help="Software bill of materials.")
+
+
+class _Progress:
+    """Layer progress on stderr (the CLI's observer; library code never prints)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    def layer_started(self, index: int, size: int) -> None:
+        pass
+
+    def layer_done(self, index: int, scan: LayerScan) -> None:
+        self.done += 1
+        sys.stderr.write(f"\rhullcheck: {self.done} layer(s) read")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.done:
+            sys.stderr.write("\n")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same directory, so readers never see half a file."""
+    path = path.absolute()
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command("sbom")
+def sbom(
+    ref: str = typer.Argument(..., help=REF_HELP),
+    fmt: str = typer.Option("cyclonedx-json", "--format", "-f", help="cyclonedx-json, spdx-json or json"),
+    output: Path = typer.Option(None, "--output", "-o", help="write to FILE (atomically) instead of stdout"),
+    platform: str = typer.Option(None, "--platform", help="OS/ARCH or OS/ARCH/VARIANT (default: the host's)"),
+) -> None:
+    """Catalog every package of an image and write a CycloneDX, SPDX or hullcheck JSON SBOM."""
+    from hullcheck.format import WRITERS, render
+    from hullcheck.image.manifest import parse_platform
+    from hullcheck.inventory import inventory
+
+    if fmt not in WRITERS:
+        raise UsageError(f"unknown SBOM format {fmt!r} ({', '.join(WRITERS)})")
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        inv = inventory(ref, platform=parse_platform(platform) if platform else None, observer=progress)
+    finally:
+        if progress is not None:
+            progress.finish()
+    text = render(fmt, inv.metadata, inv.catalog)
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the locale says
+        sys.stdout.buffer.flush()
+    else:
+        write_atomic(output, text)
