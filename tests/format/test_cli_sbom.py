@@ -82,3 +82,34 @@ def test_sbom_of_rootfs_is_valid(tmp_path: Path, run_cli) -> None:  # type: igno
     assert r.returncode == 0, r.stderr
     assert [m.validation_message for m in validate_full_spdx_document(parse_file(str(spdx_path)))] == []
     assert read_sbom(spdx_path).source.ref == f"rootfs:{rootfs}"
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from ..conftest import REPO
+
+    root = sample_layout(tmp_path / "img")
+    master, slave = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), HULLCHECK_CACHE_DIR=str(tmp_path / "cache"))
+    try:
+        p = subprocess.run([sys.executable, "-m", "hullcheck", "sbom", f"oci:{root}", "-f", "json"],
+                           stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, env=env, timeout=120)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the other side is closed and drained
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert p.returncode == 0
+    assert json.loads(p.stdout)["schema"] == "hullcheck.sbom/v1"  # stdout stays clean
+    assert f"{len(sample_spec().layers)} layer(s) read".encode() in seen

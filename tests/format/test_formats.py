@@ -159,3 +159,14 @@ def test_odd_text_is_written_as_utf8(tmp_path: Path, fmt: str, image_meta: Image
     back = read_sbom(path).catalog.packages[0]
     assert back.name == "naïve-\u2603" and back.licenses == ("Licence «libre»",)
     assert back.created_by == "RUN echo ?"
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+def test_metadata_that_is_not_plain_json(tmp_path: Path, fmt: str, image_meta: ImageMetadata, catalog: Catalog) -> None:
+    import dataclasses
+
+    odd = dataclasses.replace(catalog.packages[0], metadata={"files": {"/b", "/a"}, "raw": b"\xffx", "t": ("x",)})
+    cat = dataclasses.replace(catalog, packages=(odd,))
+    path = tmp_path / "meta.json"
+    path.write_text(render(fmt, image_meta, cat), encoding="utf-8")
+    assert read_sbom(path).catalog.packages[0].metadata == {"files": ["/a", "/b"], "raw": "\ufffdx", "t": ["x"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import typer
@@ -21,14 +22,16 @@ class _Progress:
 
     def __init__(self) -> None:
         self.done = 0
+        self._lock = threading.Lock()  # layers finish on worker threads
 
     def layer_started(self, index: int, size: int) -> None:
         pass
 
     def layer_done(self, index: int, scan: LayerScan) -> None:
-        self.done += 1
-        sys.stderr.write(f"\rhullcheck: {self.done} layer(s) read")
-        sys.stderr.flush()
+        with self._lock:
+            self.done += 1
+            sys.stderr.write(f"\rhullcheck: {self.done} layer(s) read")
+            sys.stderr.flush()
 
     def finish(self) -> None:
         if self.done:

@@ -31,6 +31,15 @@ class SbomDocument:
     tool: str = ""  # the producing tool, where the document names it
 
 
+def jsonable(obj: Any) -> Any:
+    """``json.dumps`` fallback for cataloger metadata that is not plain JSON (sets, bytes, ...)."""
+    if isinstance(obj, set | frozenset):
+        return sorted(obj, key=str)
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "replace")
+    return str(obj)
+
+
 def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

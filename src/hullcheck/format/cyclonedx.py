@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from hullcheck.catalog.runner import OS_TYPES, Catalog
-from hullcheck.format.common import TOOL_NAME, TOOL_VERSION, now_utc, unique_ids
+from hullcheck.format.common import TOOL_NAME, TOOL_VERSION, jsonable, now_utc, unique_ids
 from hullcheck.format.licenses import is_spdx_id, spdx_expression
 from hullcheck.model import Distro, ImageMetadata, Package
 
@@ -112,7 +112,7 @@ def package_component(p: Package, ref: str) -> dict[str, Any]:
         _prop(props, f"location:{i}:layer_diff_id", loc.layer_diff_id)
     if p.metadata:
         # cataloger details, e.g. ``skip_match`` (why matching must leave a package alone)
-        _prop(props, "metadata", json.dumps(p.metadata, sort_keys=True, separators=(",", ":"), default=str))
+        _prop(props, "metadata", json.dumps(p.metadata, sort_keys=True, separators=(",", ":"), default=jsonable))
     comp: dict[str, Any] = {"bom-ref": ref, "type": "library", "name": p.name}
     if p.version:
         comp["version"] = p.version

@@ -14,7 +14,7 @@ from typing import Any
 from hullcheck.catalog.runner import OS_TYPES, Catalog
 from hullcheck.errors import ImageError
 from hullcheck.format.common import SbomDocument, as_int, as_str, get_dict, get_list, parse_platform_text
-from hullcheck.format.purlmap import distro_from_qualifier, make_distro, purl_facts
+from hullcheck.format.purlmap import default_source, distro_from_qualifier, make_distro, purl_facts
 from hullcheck.model import Distro, ImageMetadata, LayerInfo, Location, Package, PackageType, Platform, Unknown
 
 FORMAT_ID = "cyclonedx-json"
@@ -187,8 +187,7 @@ class _Reader:
                 src_version += "-" + props.get("aquasecurity:trivy:SrcRelease")
             if src_version and props.get("aquasecurity:trivy:SrcEpoch") not in ("", "0"):
                 src_version = props.get("aquasecurity:trivy:SrcEpoch") + ":" + src_version
-        if src_name == facts.name and src_version in ("", version):
-            src_name = src_version = ""  # tools repeat the binary package as its own source
+        src_name, src_version = default_source(facts.type, facts.name, version, src_name, src_version)
         locs = [self._loc(f.get("path", ""), None, f.get("layerID", ""))
                 for f in props.indexed("syft:location:").values() if f.get("path")]
         if not locs and props.get("aquasecurity:trivy:FilePath"):

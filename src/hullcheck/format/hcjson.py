@@ -17,6 +17,7 @@ from hullcheck.format.common import (
     as_int,
     as_str,
     get_list,
+    jsonable,
     now_utc,
     parse_platform_text,
 )
@@ -70,7 +71,7 @@ def write(meta: ImageMetadata, catalog: Catalog, *, created: str | None = None) 
         "packages": [package_to_dict(p) for p in catalog.packages],
         "unknowns": [unknown_to_dict(u) for u in catalog.unknowns],
     }
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=1, ensure_ascii=False, default=jsonable) + "\n"
 
 
 def detect(doc: Any) -> bool:

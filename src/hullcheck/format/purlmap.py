@@ -116,3 +116,11 @@ def _fallback_ecosystem(did: str, vid: str) -> str:
     if did == "alpine":
         return f"Alpine:v{mm}" if mm else "Alpine"
     return ""
+
+
+def default_source(ptype: PackageType, name: str, version: str, src_name: str, src_version: str) -> tuple[str, str]:
+    """The OS catalogers' convention: a deb or apk package without a separate source package is its
+    own source, and a source named without a version has the binary's version."""
+    if ptype in (PackageType.DEB, PackageType.APK):
+        return src_name or name, src_version or version
+    return src_name, src_version

@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from hullcheck.catalog.runner import Catalog
-from hullcheck.format.common import TOOL_NAME, TOOL_VERSION, now_utc, unique_ids
+from hullcheck.format.common import TOOL_NAME, TOOL_VERSION, jsonable, now_utc, unique_ids
 from hullcheck.format.hcjson import source_to_dict, unknown_to_dict
 from hullcheck.format.licenses import declared_expression
 from hullcheck.model import ImageMetadata, Package
@@ -39,7 +39,7 @@ def spdx_id(kind: str, name: str, pid: str) -> str:
 
 
 def _compact(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=jsonable)
 
 
 def _annotation(tag: str, payload: Any, created: str) -> dict[str, str]:

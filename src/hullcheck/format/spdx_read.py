@@ -13,7 +13,7 @@ from hullcheck.catalog.runner import OS_TYPES, Catalog
 from hullcheck.errors import ImageError
 from hullcheck.format import hcjson
 from hullcheck.format.common import SbomDocument, as_str
-from hullcheck.format.purlmap import distro_from_qualifier, make_distro, purl_facts
+from hullcheck.format.purlmap import default_source, distro_from_qualifier, make_distro, purl_facts
 from hullcheck.format.spdx import DISTRO_TAG, IMAGE_TAG, PACKAGE_TAG, UNKNOWN_TAG
 from hullcheck.model import Distro, ImageMetadata, Location, Package, PackageType, Platform, Unknown
 from hullcheck.model.serde import package_from_dict
@@ -154,8 +154,7 @@ def _foreign_package(pkg: dict[str, Any], d: _Doc, source: ImageMetadata, tool: 
     if not src_name and info.startswith("built package from: "):
         parts = info[len("built package from: "):].split()
         src_name, src_version = (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
-    if src_name == facts.name and src_version in ("", version):
-        src_name = src_version = ""
+    src_name, src_version = default_source(facts.type, facts.name, version, src_name, src_version)
     diff_id = locs[0].layer_diff_id if locs else notes.get("LayerDiffID") or None
     layer = locs[0].layer_index if locs else layer_of.get(diff_id or "")
     return Package(
