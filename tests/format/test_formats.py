@@ -170,3 +170,44 @@ def test_metadata_that_is_not_plain_json(tmp_path: Path, fmt: str, image_meta: I
     path = tmp_path / "meta.json"
     path.write_text(render(fmt, image_meta, cat), encoding="utf-8")
     assert read_sbom(path).catalog.packages[0].metadata == {"files": ["/a", "/b"], "raw": "\ufffdx", "t": ["x"]}
+
+
+# Field names the SPDX 2.3 JSON schema allows (its objects are additionalProperties: false);
+# spdx-tools' parser ignores unknown fields, so this checks what it does not.
+SPDX_DOC_FIELDS = {"$schema", "SPDXID", "annotations", "comment", "creationInfo", "dataLicense", "externalDocumentRefs",
+                   "hasExtractedLicensingInfos", "name", "revieweds", "spdxVersion", "documentNamespace",
+                   "documentDescribes", "packages", "files", "snippets", "relationships"}
+SPDX_PACKAGE_FIELDS = {"SPDXID", "annotations", "attributionTexts", "builtDate", "checksums", "comment", "copyrightText",
+                       "description", "downloadLocation", "externalRefs", "filesAnalyzed", "hasFiles", "homepage",
+                       "licenseComments", "licenseConcluded", "licenseDeclared", "licenseInfoFromFiles", "name",
+                       "originator", "packageFileName", "packageVerificationCode", "primaryPackagePurpose",
+                       "releaseDate", "sourceInfo", "summary", "supplier", "validUntilDate", "versionInfo"}
+SPDX_PURPOSES = {"OTHER", "INSTALL", "ARCHIVE", "FIRMWARE", "APPLICATION", "FRAMEWORK", "LIBRARY", "CONTAINER", "SOURCE",
+                 "DEVICE", "OPERATING-SYSTEM", "FILE"}
+SPDX_DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]|23:59:60)Z$"
+
+
+def test_spdx_fields_are_schema_fields(tmp_path: Path, image_meta: ImageMetadata, catalog: Catalog) -> None:
+    import re
+
+    doc = json.loads(render("spdx-json", image_meta, catalog))  # the real clock, not CREATED
+    assert set(doc) <= SPDX_DOC_FIELDS
+    assert {"SPDXID", "creationInfo", "dataLicense", "name", "spdxVersion", "documentNamespace"} <= set(doc)
+    assert set(doc["creationInfo"]) <= {"comment", "created", "creators", "licenseListVersion"}
+    assert re.match(SPDX_DATE, doc["creationInfo"]["created"])
+    annotations = list(doc.get("annotations", []))
+    for p in doc["packages"]:
+        assert set(p) <= SPDX_PACKAGE_FIELDS, set(p) - SPDX_PACKAGE_FIELDS
+        assert {"SPDXID", "downloadLocation", "name"} <= set(p)
+        assert re.match(r"^SPDXRef-[a-zA-Z0-9.-]+$", p["SPDXID"])
+        assert p["primaryPackagePurpose"] in SPDX_PURPOSES
+        for ref in p.get("externalRefs", []):
+            assert set(ref) == {"referenceCategory", "referenceLocator", "referenceType"}
+        annotations += p.get("annotations", [])
+    for a in annotations:
+        assert set(a) == {"annotationDate", "annotationType", "annotator", "comment"}
+        assert a["annotationType"] in ("OTHER", "REVIEW") and re.match(SPDX_DATE, a["annotationDate"])
+    for x in doc["hasExtractedLicensingInfos"]:
+        assert set(x) <= {"comment", "crossRefs", "extractedText", "licenseId", "name", "seeAlsos"}
+        assert re.match(r"^LicenseRef-[a-zA-Z0-9.-]+$", x["licenseId"])
+    assert len({p["SPDXID"] for p in doc["packages"]}) == len(doc["packages"])
