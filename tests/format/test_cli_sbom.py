@@ -113,3 +113,25 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert p.returncode == 0
     assert json.loads(p.stdout)["schema"] == "hullcheck.sbom/v1"  # stdout stays clean
     assert f"{len(sample_spec().layers)} layer(s) read".encode() in seen
+
+
+def test_convert_an_sbom(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from hullcheck.format import render
+    from hullcheck.image.open import open_image
+
+    from .catalogs import sample_catalog
+
+    meta = open_image(f"oci:{sample_layout(tmp_path / 'img')}").metadata
+    catalog = sample_catalog(meta)
+    source = tmp_path / "in.json"
+    source.write_text(render("json", meta, catalog))
+    for fmt in ("cyclonedx-json", "spdx-json"):
+        out = tmp_path / f"out.{fmt}"
+        r = run_cli("sbom", f"sbom:{source}", "-f", fmt, "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        converted = read_sbom(out)
+        assert converted.catalog == catalog
+        assert converted.source.manifest_digest == meta.manifest_digest
+    (tmp_path / "junk.json").write_text("{not json")
+    bad = run_cli("sbom", f"sbom:{tmp_path / 'junk.json'}")
+    assert bad.returncode == 3 and "not valid JSON" in bad.stderr

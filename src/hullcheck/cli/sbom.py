@@ -64,25 +64,33 @@ def write_atomic(path: Path, text: str) -> None:
 
 @app.command("sbom")
 def sbom(
-    ref: str = typer.Argument(..., help=REF_HELP),
+    ref: str = typer.Argument(..., help=REF_HELP + " Or sbom:FILE to convert an SBOM."),
     fmt: str = typer.Option("cyclonedx-json", "--format", "-f", help="cyclonedx-json, spdx-json or json"),
     output: Path = typer.Option(None, "--output", "-o", help="write to FILE (atomically) instead of stdout"),
     platform: str = typer.Option(None, "--platform", help="OS/ARCH or OS/ARCH/VARIANT (default: the host's)"),
 ) -> None:
-    """Catalog every package of an image and write a CycloneDX, SPDX or hullcheck JSON SBOM."""
-    from hullcheck.format import WRITERS, render
+    """Catalog every package of an image and write a CycloneDX, SPDX or hullcheck JSON SBOM.
+
+    ``sbom:FILE`` as the reference converts an existing SBOM (hullcheck, CycloneDX or SPDX JSON).
+    """
+    from hullcheck.format import WRITERS, read_sbom, render
     from hullcheck.image.manifest import parse_platform
     from hullcheck.inventory import inventory
 
     if fmt not in WRITERS:
         raise UsageError(f"unknown SBOM format {fmt!r} ({', '.join(WRITERS)})")
-    progress = _Progress() if sys.stderr.isatty() else None
-    try:
-        inv = inventory(ref, platform=parse_platform(platform) if platform else None, observer=progress)
-    finally:
-        if progress is not None:
-            progress.finish()
-    text = render(fmt, inv.metadata, inv.catalog)
+    if ref.startswith("sbom:"):
+        doc = read_sbom(ref[len("sbom:"):])
+        metadata, catalog = doc.source, doc.catalog
+    else:
+        progress = _Progress() if sys.stderr.isatty() else None
+        try:
+            inv = inventory(ref, platform=parse_platform(platform) if platform else None, observer=progress)
+        finally:
+            if progress is not None:
+                progress.finish()
+        metadata, catalog = inv.metadata, inv.catalog
+    text = render(fmt, metadata, catalog)
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the locale says
