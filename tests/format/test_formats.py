@@ -211,3 +211,16 @@ def test_spdx_fields_are_schema_fields(tmp_path: Path, image_meta: ImageMetadata
         assert set(x) <= {"comment", "crossRefs", "extractedText", "licenseId", "name", "seeAlsos"}
         assert re.match(r"^LicenseRef-[a-zA-Z0-9.-]+$", x["licenseId"])
     assert len({p["SPDXID"] for p in doc["packages"]}) == len(doc["packages"])
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+def test_image_names_round_trip(tmp_path: Path, fmt: str, image_meta: ImageMetadata, catalog: Catalog) -> None:
+    import dataclasses
+
+    from hullcheck.model import Platform
+
+    meta = dataclasses.replace(image_meta, repo_tags=("example/app:1.0", "example/app:latest"),
+                               repo_digests=("example/app@sha256:" + "c" * 64,),
+                               platform=Platform("linux", "arm", "v7"))
+    back = read_sbom(_write(tmp_path, fmt, meta, catalog)).source
+    assert (back.repo_tags, back.repo_digests, back.platform) == (meta.repo_tags, meta.repo_digests, meta.platform)

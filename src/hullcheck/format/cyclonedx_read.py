@@ -43,6 +43,15 @@ class Props:
     def get(self, name: str) -> str:
         return self.first.get(name, "")
 
+    def numbered(self, prefix: str) -> tuple[str, ...]:
+        """Values of ``prefix:N`` properties in order of N."""
+        found = []
+        for name, value in self.first.items():
+            idx = name[len(prefix):] if name.startswith(prefix) else ""
+            if idx.isdigit() and len(idx) < 9:
+                found.append((int(idx), value))
+        return tuple(v for _, v in sorted(found))
+
     def indexed(self, prefix: str) -> dict[int, dict[str, str]]:
         """``prefix:N:field`` properties grouped by N, in order of N."""
         out: dict[int, dict[str, str]] = {}
@@ -83,11 +92,8 @@ def _source(meta: dict[str, Any]) -> ImageMetadata:
         config_digest=config or None,
         layers=tuple(layers),
         created=props.get(P + "image:created") or None,
-        repo_tags=tuple(v for _, v in sorted((int(k.rsplit(":", 1)[1]), v) for k, v in props.first.items()
-                                            if k.startswith(P + "image:repo_tag:") and k.rsplit(":", 1)[1].isdigit())),
-        repo_digests=tuple(v for _, v in sorted((int(k.rsplit(":", 1)[1]), v) for k, v in props.first.items()
-                                               if k.startswith(P + "image:repo_digest:")
-                                               and k.rsplit(":", 1)[1].isdigit())),
+        repo_tags=props.numbered(P + "image:repo_tag:"),
+        repo_digests=props.numbered(P + "image:repo_digest:"),
     )
 
 
