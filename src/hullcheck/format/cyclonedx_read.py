@@ -14,7 +14,14 @@ from typing import Any
 from hullcheck.catalog.runner import OS_TYPES, Catalog
 from hullcheck.errors import ImageError
 from hullcheck.format.common import SbomDocument, as_int, as_str, get_dict, get_list, parse_platform_text
-from hullcheck.format.purlmap import default_source, distro_from_qualifier, make_distro, purl_facts
+from hullcheck.format.purlmap import (
+    default_source,
+    distro_from_qualifier,
+    make_distro,
+    package_name,
+    purl_facts,
+    stdlib_version,
+)
 from hullcheck.model import Distro, ImageMetadata, LayerInfo, Location, Package, PackageType, Platform, Unknown
 
 FORMAT_ID = "cyclonedx-json"
@@ -180,8 +187,7 @@ class _Reader:
             self._unknown(comp, f"no purl of a supported package type ({purl[:80] or 'none'})")
             return None
         version = as_str(comp.get("version")) or facts.version
-        if facts.type is PackageType.GO_MODULE and facts.name == "stdlib" and version.startswith("go"):
-            version = version[2:]
+        version = stdlib_version(facts.type, facts.name, version)
         src_name, src_version = facts.source_name, facts.source_version
         if props.get("syft:metadata:source"):
             src_name = props.get("syft:metadata:source")
@@ -209,7 +215,8 @@ class _Reader:
         if layer is not None and 0 <= layer < len(self.source.layers):
             created_by = self.source.layers[layer].created_by
         return Package(
-            name=facts.name, version=version, type=facts.type, ecosystem=facts.ecosystem, purl=purl,
+            name=package_name(facts, as_str(comp.get("name"))), version=version, type=facts.type,
+            ecosystem=facts.ecosystem, purl=purl,
             source_name=src_name, source_version=src_version, arch=facts.arch, licenses=_licenses(comp),
             locations=tuple(locs), found_by=props.get("syft:package:foundBy") or self.tool,
             layer_index=layer, layer_diff_id=layer_diff, created_by=created_by,

@@ -59,9 +59,7 @@ def purl_facts(text: str) -> PurlFacts | None:
     if purl.type in _LANG:
         ptype, eco, sep = _LANG[purl.type]
         name = f"{purl.namespace}{sep}{purl.name}" if purl.namespace and sep else purl.name
-        if purl.type == "golang" and name == "stdlib" and version.startswith("go"):
-            version = version[2:]
-        return PurlFacts(ptype, name, version, eco, "", "", "", "")
+        return PurlFacts(ptype, name, stdlib_version(ptype, name, version), eco, "", "", "", "")
     if purl.type in _OS:
         src_name, src_version = _upstream(quals.get("upstream", ""))
         if purl.type == "rpm" and quals.get("epoch") and version and ":" not in version:
@@ -101,20 +99,26 @@ def make_distro(did: str, version_id: str, pretty_name: str = "", codename: str 
         from hullcheck.catalog.osrelease import distro_from_fields  # the OS cataloger's naming
     except ImportError:  # pragma: no cover - until the OS catalogers land
         return Distro(id=did, version_id=version_id, version_codename=codename, pretty_name=pretty_name,
-                      ecosystem=_fallback_ecosystem(did, version_id))
+                      ecosystem=_fallback_ecosystem(did, version_id, pretty_name))
     # Ubuntu's LTS mark comes from the pretty name, where the producer kept it.
     return distro_from_fields(fields)
 
 
-def _fallback_ecosystem(did: str, vid: str) -> str:
+def _fallback_ecosystem(did: str, vid: str, pretty_name: str) -> str:
+    """The common distros' OSV names, until ``catalog.osrelease`` (the full table) is there."""
     major = vid.split(".")[0]
     mm = ".".join(vid.split(".")[:2])
     if did == "debian":
         return f"Debian:{major}" if major else "Debian"
     if did == "ubuntu":
-        return f"Ubuntu:{mm}" if mm else "Ubuntu"
+        return (f"Ubuntu:{mm}:LTS" if "LTS" in pretty_name else f"Ubuntu:{mm}") if mm else "Ubuntu"
     if did == "alpine":
         return f"Alpine:v{mm}" if mm else "Alpine"
+    if did in ("almalinux", "rocky"):
+        name = {"almalinux": "AlmaLinux", "rocky": "Rocky Linux"}[did]
+        return f"{name}:{major}" if major else name
+    if did == "rhel":
+        return "Red Hat"
     return ""
 
 
@@ -124,3 +128,20 @@ def default_source(ptype: PackageType, name: str, version: str, src_name: str, s
     if ptype in (PackageType.DEB, PackageType.APK):
         return src_name or name, src_version or version
     return src_name, src_version
+
+
+def stdlib_version(ptype: PackageType, name: str, version: str) -> str:
+    """Go's standard library is versioned like the toolchain: ``go1.21.5`` / ``v1.21.5`` -> ``1.21.5``."""
+    if ptype is PackageType.GO_MODULE and name == "stdlib":
+        for prefix in ("go", "v"):
+            if version.startswith(prefix) and version[len(prefix):][:1].isdigit():
+                return version[len(prefix):]
+    return version
+
+
+def package_name(facts: PurlFacts, given: str) -> str:
+    """The name a document gives, except for Maven, where tools disagree (artifact alone, or
+    group and artifact) and the purl has both: hullcheck names it ``group:artifact``."""
+    if facts.type is PackageType.JAVA_ARCHIVE or not given:
+        return facts.name
+    return given

@@ -13,9 +13,16 @@ from hullcheck.catalog.runner import OS_TYPES, Catalog
 from hullcheck.errors import ImageError
 from hullcheck.format import hcjson
 from hullcheck.format.common import SbomDocument, as_str
-from hullcheck.format.purlmap import default_source, distro_from_qualifier, make_distro, purl_facts
+from hullcheck.format.purlmap import (
+    default_source,
+    distro_from_qualifier,
+    make_distro,
+    package_name,
+    purl_facts,
+    stdlib_version,
+)
 from hullcheck.format.spdx import DISTRO_TAG, IMAGE_TAG, PACKAGE_TAG, UNKNOWN_TAG
-from hullcheck.model import Distro, ImageMetadata, Location, Package, PackageType, Platform, Unknown
+from hullcheck.model import Distro, ImageMetadata, Location, Package, Platform, Unknown
 from hullcheck.model.serde import package_from_dict
 
 FORMAT_ID = "spdx-json"
@@ -138,8 +145,7 @@ def _foreign_package(pkg: dict[str, Any], d: _Doc, source: ImageMetadata, tool: 
         unknowns.append(Unknown(path=name or pkg["SPDXID"], reason=reason, found_by=f"{FORMAT_ID}-reader"))
         return None
     version = as_str(pkg.get("versionInfo")) or facts.version
-    if facts.type is PackageType.GO_MODULE and facts.name == "stdlib" and version.startswith("go"):
-        version = version[2:]
+    version = stdlib_version(facts.type, facts.name, version)
     notes = _notes(pkg)
     layer_of = {layer.diff_id: layer.index for layer in source.layers if layer.diff_id}
     locs = []
@@ -158,7 +164,7 @@ def _foreign_package(pkg: dict[str, Any], d: _Doc, source: ImageMetadata, tool: 
     diff_id = locs[0].layer_diff_id if locs else notes.get("LayerDiffID") or None
     layer = locs[0].layer_index if locs else layer_of.get(diff_id or "")
     return Package(
-        name=facts.name, version=version, type=facts.type, ecosystem=facts.ecosystem, purl=purl,
+        name=package_name(facts, name), version=version, type=facts.type, ecosystem=facts.ecosystem, purl=purl,
         source_name=src_name, source_version=src_version, arch=facts.arch,
         licenses=_licenses(pkg, d.extracted), locations=tuple(locs), found_by=tool, layer_index=layer,
         layer_diff_id=diff_id, created_by=source.layers[layer].created_by if layer is not None
