@@ -17,7 +17,7 @@ from .images import sample_layout, sample_spec
 @pytest.mark.parametrize("fmt", list(WRITERS))
 def test_sbom_to_stdout(tmp_path: Path, run_cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
     root = sample_layout(tmp_path / "img")
-    r = run_cli("sbom", f"oci:{root}", "--format", fmt)
+    r = run_cli("sbom", f"oci:{root}", "--format", fmt, *(["-o", "-"] if fmt == "json" else []))
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""  # no progress when stderr is not a terminal
     out = tmp_path / "out.json"

@@ -73,6 +73,10 @@ def test_wrong_types_in_own_json() -> None:
     with pytest.raises(ImageError, match=r"packages\[1\]\.locations\[0\]"):
         read_sbom_doc(bad)
     bad = json.loads(json.dumps(DOCS["json"]))
+    bad["distro"]["id_like"] = [1]
+    with pytest.raises(ImageError, match=r"distro\.id_like"):
+        read_sbom_doc(bad)
+    bad = json.loads(json.dumps(DOCS["json"]))
     bad["schema"] = "hullcheck.sbom/v9"
     with pytest.raises(ImageError, match="unsupported hullcheck SBOM schema"):
         read_sbom_doc(bad)

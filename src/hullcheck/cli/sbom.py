@@ -66,7 +66,7 @@ def write_atomic(path: Path, text: str) -> None:
 def sbom(
     ref: str = typer.Argument(..., help=REF_HELP + " Or sbom:FILE to convert an SBOM."),
     fmt: str = typer.Option("cyclonedx-json", "--format", "-f", help="cyclonedx-json, spdx-json or json"),
-    output: Path = typer.Option(None, "--output", "-o", help="write to FILE (atomically) instead of stdout"),
+    output: Path = typer.Option(None, "--output", "-o", help="write to FILE (atomically); - or none: stdout"),
     platform: str = typer.Option(None, "--platform", help="OS/ARCH or OS/ARCH/VARIANT (default: the host's)"),
 ) -> None:
     """Catalog every package of an image and write a CycloneDX, SPDX or hullcheck JSON SBOM.
@@ -91,7 +91,7 @@ def sbom(
                 progress.finish()
         metadata, catalog = inv.metadata, inv.catalog
     text = render(fmt, metadata, catalog)
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the locale says
         sys.stdout.buffer.flush()

@@ -163,7 +163,8 @@ def _distro(d: Any) -> Distro | None:
     _need(isinstance(d, dict) and isinstance(d.get("id"), str), "distro.id missing")
     for k in ("version_id", "version_codename", "pretty_name", "ecosystem"):
         _need(d.get(k) is None or isinstance(d[k], str), f"distro.{k} is not a string")
-    _need(isinstance(d.get("id_like", []), list), "distro.id_like is not a list")
+    id_like = d.get("id_like", [])
+    _need(isinstance(id_like, list) and all(isinstance(x, str) for x in id_like), "distro.id_like is not a string list")
     return distro_from_dict(d)
 
 
