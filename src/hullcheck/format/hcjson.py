@@ -78,13 +78,13 @@ def detect(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("schema"), str) and doc["schema"].startswith("hullcheck.sbom/")
 
 
-class _Bad(Exception):
-    pass
+class Invalid(Exception):
+    """A hullcheck document (or a hullcheck part of a CycloneDX/SPDX one) that breaks the format."""
 
 
 def _need(cond: bool, what: str) -> None:
     if not cond:
-        raise _Bad(what)
+        raise Invalid(what)
 
 
 def _is_index(v: Any) -> bool:
@@ -135,7 +135,7 @@ _PKG_STR = ("name", "version", "ecosystem", "purl", "source_name", "source_versi
             "created_by", "layer_diff_id")
 
 
-def _check_package(i: int, d: Any) -> None:
+def check_package(i: int, d: Any) -> None:
     where = f"packages[{i}]"
     _need(isinstance(d, dict), f"{where} is not an object")
     _need(isinstance(d.get("name"), str) and d["name"] != "", f"{where}.name missing")
@@ -157,7 +157,7 @@ def _check_package(i: int, d: Any) -> None:
               f"{where}.locations[{j}].layer_diff_id invalid")
 
 
-def _distro(d: Any) -> Distro | None:
+def distro_from_json(d: Any) -> Distro | None:
     if d is None:
         return None
     _need(isinstance(d, dict) and isinstance(d.get("id"), str), "distro.id missing")
@@ -168,7 +168,7 @@ def _distro(d: Any) -> Distro | None:
     return distro_from_dict(d)
 
 
-def _unknown(i: int, d: Any) -> Unknown:
+def unknown_from_json(i: int, d: Any) -> Unknown:
     _need(isinstance(d, dict) and isinstance(d.get("path"), str), f"unknowns[{i}].path missing")
     return Unknown(path=d["path"], reason=as_str(d.get("reason")), found_by=as_str(d.get("found_by")),
                    layer_index=d["layer"] if _is_index(d.get("layer")) else None)
@@ -183,13 +183,13 @@ def read(doc: Any, name: str = "SBOM") -> SbomDocument:
         pkgs = doc.get("packages") or []
         _need(isinstance(pkgs, list), "packages is not a list")
         for i, p in enumerate(pkgs):
-            _check_package(i, p)
+            check_package(i, p)
         unknowns = doc.get("unknowns") or []
         _need(isinstance(unknowns, list), "unknowns is not a list")
         catalog = Catalog(
-            distro=_distro(doc.get("distro")),
+            distro=distro_from_json(doc.get("distro")),
             packages=tuple(package_from_dict(p) for p in pkgs),
-            unknowns=tuple(_unknown(i, u) for i, u in enumerate(unknowns)),
+            unknowns=tuple(unknown_from_json(i, u) for i, u in enumerate(unknowns)),
         )
         tool = doc.get("tool") if isinstance(doc.get("tool"), dict) else {}
         return SbomDocument(
@@ -198,5 +198,5 @@ def read(doc: Any, name: str = "SBOM") -> SbomDocument:
             format=FORMAT_ID,
             tool=f"{as_str(tool.get('name'))}-{as_str(tool.get('version'))}".strip("-"),
         )
-    except _Bad as e:
+    except Invalid as e:
         raise ImageError(f"{name}: not a valid hullcheck SBOM: {e}") from None

@@ -12,7 +12,7 @@ from typing import Any
 from hullcheck.catalog.runner import OS_TYPES, Catalog
 from hullcheck.errors import ImageError
 from hullcheck.format import hcjson
-from hullcheck.format.common import SbomDocument, as_str
+from hullcheck.format.common import SbomDocument, as_str, get_list
 from hullcheck.format.purlmap import (
     default_source,
     distro_from_qualifier,
@@ -32,15 +32,10 @@ def detect(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("spdxVersion"), str) and doc["spdxVersion"].startswith("SPDX-2")
 
 
-def _list(obj: Any, key: str) -> list[Any]:
-    v = obj.get(key) if isinstance(obj, dict) else None
-    return v if isinstance(v, list) else []
-
-
 def _tagged(obj: Any, tag: str) -> list[Any]:
     """Payloads of hullcheck annotations with ``tag`` on ``obj`` (bad JSON is skipped)."""
     out = []
-    for a in _list(obj, "annotations"):
+    for a in get_list(obj, "annotations"):
         comment = as_str(a.get("comment")) if isinstance(a, dict) else ""
         if comment.startswith(tag):
             try:
@@ -53,7 +48,7 @@ def _tagged(obj: Any, tag: str) -> list[Any]:
 def _notes(obj: Any) -> dict[str, str]:
     """trivy's ``Key: value`` annotations."""
     out: dict[str, str] = {}
-    for a in _list(obj, "annotations"):
+    for a in get_list(obj, "annotations"):
         comment = as_str(a.get("comment")) if isinstance(a, dict) else ""
         key, sep, value = comment.partition(": ")
         if sep and key.isalnum():
@@ -62,7 +57,7 @@ def _notes(obj: Any) -> dict[str, str]:
 
 
 def _purl(pkg: dict[str, Any]) -> str:
-    for ref in _list(pkg, "externalRefs"):
+    for ref in get_list(pkg, "externalRefs"):
         if isinstance(ref, dict) and ref.get("referenceType") == "purl":
             return as_str(ref.get("referenceLocator"))
     return ""
@@ -81,11 +76,11 @@ def _has_id(x: Any) -> bool:
 
 class _Doc:
     def __init__(self, doc: dict[str, Any]) -> None:
-        self.packages = [p for p in _list(doc, "packages") if _has_id(p)]
-        self.files = {f["SPDXID"]: f for f in _list(doc, "files") if _has_id(f)}
-        self.described = [as_str(x) for x in _list(doc, "documentDescribes")]
+        self.packages = [p for p in get_list(doc, "packages") if _has_id(p)]
+        self.files = {f["SPDXID"]: f for f in get_list(doc, "files") if _has_id(f)}
+        self.described = [as_str(x) for x in get_list(doc, "documentDescribes")]
         self.evidence: dict[str, list[str]] = {}
-        for r in _list(doc, "relationships"):
+        for r in get_list(doc, "relationships"):
             if not isinstance(r, dict):
                 continue
             a, b, kind = as_str(r.get("spdxElementId")), as_str(r.get("relatedSpdxElement")), r.get("relationshipType")
@@ -94,8 +89,8 @@ class _Doc:
             elif kind in ("CONTAINS", "OTHER") and b in self.files and b not in self.evidence.get(a, []):
                 self.evidence.setdefault(a, []).append(b)
         self.extracted = {as_str(x.get("licenseId")): as_str(x.get("extractedText"))
-                          for x in _list(doc, "hasExtractedLicensingInfos") if isinstance(x, dict)}
-        self.creators = [as_str(c) for c in _list(doc.get("creationInfo"), "creators")]
+                          for x in get_list(doc, "hasExtractedLicensingInfos") if isinstance(x, dict)}
+        self.creators = [as_str(c) for c in get_list(doc.get("creationInfo"), "creators")]
 
     def tool(self) -> str:
         for c in self.creators:
@@ -118,7 +113,7 @@ def _source(img: dict[str, Any] | None, name: str) -> ImageMetadata:
     if own:
         try:
             return hcjson.source_from_dict(own[0])
-        except hcjson._Bad as e:
+        except hcjson.Invalid as e:
             raise ImageError(f"{name}: invalid hullcheck image annotation: {e}") from None
     version = as_str(img.get("versionInfo"))
     notes = _notes(img)
@@ -129,8 +124,8 @@ def _source(img: dict[str, Any] | None, name: str) -> ImageMetadata:
 
 def _own_package(payload: Any, i: int) -> Package:
     try:
-        hcjson._check_package(i, payload)
-    except hcjson._Bad as e:
+        hcjson.check_package(i, payload)
+    except hcjson.Invalid as e:
         raise ImageError(f"invalid hullcheck package annotation: {e}") from None
     return package_from_dict(payload)
 
@@ -177,8 +172,8 @@ def _distro(pkg: dict[str, Any]) -> Distro | None:
     own = _tagged(pkg, DISTRO_TAG)
     if own and isinstance(own[0], dict) and isinstance(own[0].get("id"), str):
         try:
-            return hcjson._distro(own[0])
-        except hcjson._Bad:
+            return hcjson.distro_from_json(own[0])
+        except hcjson.Invalid:
             return None
     return make_distro(as_str(pkg.get("name")), as_str(pkg.get("versionInfo")), as_str(pkg.get("description")))
 
@@ -216,7 +211,7 @@ def read(doc: Any, name: str = "SBOM") -> SbomDocument:
     if distro is not None:
         packages = [dataclasses.replace(p, ecosystem=distro.ecosystem)
                     if p.type in OS_TYPES and not p.ecosystem else p for p in packages]
-    own_unknowns = [hcjson._unknown(0, x) for x in _tagged(doc, UNKNOWN_TAG)
+    own_unknowns = [hcjson.unknown_from_json(0, x) for x in _tagged(doc, UNKNOWN_TAG)
                     if isinstance(x, dict) and isinstance(x.get("path"), str)]
     unknowns = own_unknowns + unknowns
     return SbomDocument(source=source, catalog=Catalog(distro, tuple(packages), tuple(unknowns)),
