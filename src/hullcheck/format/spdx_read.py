@@ -79,15 +79,20 @@ class _Doc:
         self.packages = [p for p in get_list(doc, "packages") if _has_id(p)]
         self.files = {f["SPDXID"]: f for f in get_list(doc, "files") if _has_id(f)}
         self.described = [as_str(x) for x in get_list(doc, "documentDescribes")]
-        self.evidence: dict[str, list[str]] = {}
+        # Files that show a package is there: syft says "evident-by" (an OTHER relationship) and
+        # lists every installed file as CONTAINS; trivy only has CONTAINS, for the metadata file.
+        self.evident: dict[str, dict[str, None]] = {}
+        self.contains: dict[str, dict[str, None]] = {}
         for r in get_list(doc, "relationships"):
             if not isinstance(r, dict):
                 continue
             a, b, kind = as_str(r.get("spdxElementId")), as_str(r.get("relatedSpdxElement")), r.get("relationshipType")
             if kind == "DESCRIBES" and a == "SPDXRef-DOCUMENT":
                 self.described.append(b)
-            elif kind in ("CONTAINS", "OTHER") and b in self.files and b not in self.evidence.get(a, []):
-                self.evidence.setdefault(a, []).append(b)
+            elif b in self.files and kind == "OTHER" and as_str(r.get("comment")).startswith("evident-by"):
+                self.evident.setdefault(a, {})[b] = None
+            elif b in self.files and kind == "CONTAINS":
+                self.contains.setdefault(a, {})[b] = None
         self.extracted = {as_str(x.get("licenseId")): as_str(x.get("extractedText"))
                           for x in get_list(doc, "hasExtractedLicensingInfos") if isinstance(x, dict)}
         self.creators = [as_str(c) for c in get_list(doc.get("creationInfo"), "creators")]
@@ -144,7 +149,7 @@ def _foreign_package(pkg: dict[str, Any], d: _Doc, source: ImageMetadata, tool: 
     notes = _notes(pkg)
     layer_of = {layer.diff_id: layer.index for layer in source.layers if layer.diff_id}
     locs = []
-    for fid in d.evidence.get(pkg["SPDXID"], []):
+    for fid in d.evident.get(pkg["SPDXID"]) or d.contains.get(pkg["SPDXID"]) or {}:
         f = d.files[fid]
         path = "/" + as_str(f.get("fileName")).lstrip("./").lstrip("/")
         comment = as_str(f.get("comment"))
