@@ -91,3 +91,26 @@ def test_trivy_source_version_parts() -> None:
     assert (p.source_name, p.source_version) == ("openssl", "1:3.0.7-25.el9_3")
     assert [(loc.path, loc.layer_diff_id) for loc in p.locations] == [("/usr/lib/x", "sha256:abc")]
     assert p.layer_diff_id == "sha256:abc"
+
+
+def test_spdx_locations_from_files() -> None:
+    def file(sid: str, name: str, comment: str = "") -> dict[str, Any]:
+        f = {"SPDXID": sid, "fileName": name, "checksums": [{"algorithm": "SHA1", "checksumValue": "00"}]}
+        return {**f, "comment": comment} if comment else f
+
+    pkg = {"SPDXID": "SPDXRef-p", "name": "six", "versionInfo": "1.16.0", "downloadLocation": "NOASSERTION",
+           "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                             "referenceLocator": "pkg:pypi/six@1.16.0"}]}
+    files = [file("SPDXRef-meta", "usr/lib/six-1.16.0.dist-info/METADATA", "layerID: sha256:l1"),
+             file("SPDXRef-code", "usr/lib/six.py")]
+    rel = [{"spdxElementId": "SPDXRef-p", "relatedSpdxElement": "SPDXRef-code", "relationshipType": "CONTAINS"},
+           {"spdxElementId": "SPDXRef-p", "relatedSpdxElement": "SPDXRef-meta", "relationshipType": "OTHER",
+            "comment": "evident-by: indicates the package's existence is evident by the given file"}]
+    base = {"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": [pkg], "files": files}
+    # syft: the evidence is the metadata file, not every installed file
+    (p,) = read_sbom_doc({**base, "relationships": rel}).catalog.packages
+    assert [(loc.path, loc.layer_diff_id) for loc in p.locations] == [
+        ("/usr/lib/six-1.16.0.dist-info/METADATA", "sha256:l1")]
+    # trivy: only CONTAINS
+    (p,) = read_sbom_doc({**base, "relationships": rel[:1]}).catalog.packages
+    assert [loc.path for loc in p.locations] == ["/usr/lib/six.py"]
