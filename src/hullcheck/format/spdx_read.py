@@ -151,7 +151,8 @@ def _foreign_package(pkg: dict[str, Any], d: _Doc, source: ImageMetadata, tool: 
     locs = []
     for fid in d.evident.get(pkg["SPDXID"]) or d.contains.get(pkg["SPDXID"]) or {}:
         f = d.files[fid]
-        path = "/" + as_str(f.get("fileName")).lstrip("./").lstrip("/")
+        path = as_str(f.get("fileName"))
+        path = "/" + (path[2:] if path.startswith("./") else path).lstrip("/")
         comment = as_str(f.get("comment"))
         diff = comment.split("layerID:", 1)[1].strip() if "layerID:" in comment else notes.get("LayerDiffID", "")
         locs.append(Location(path=path, layer_index=layer_of.get(diff), layer_diff_id=diff or None))
