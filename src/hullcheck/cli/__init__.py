@@ -44,15 +44,14 @@ def _root(
 def _register() -> None:
     # Explicit registry of command groups: (module, group name or None for top-level commands).
     from hullcheck.cli import image as image_cmd
-    from hullcheck.cli import sbom as sbom_cmd
 
     groups: tuple[tuple[typer.Typer, str], ...] = ((image_cmd.app, "image"),)
     for sub, name in groups:
         app.add_typer(sub, name=name)
-    # Top-level commands: each module's typer app holds exactly the command it names.
-    commands: tuple[typer.Typer, ...] = (sbom_cmd.app,)
-    for sub in commands:
-        app.add_typer(sub)
+    # top-level commands
+    from hullcheck.cli import sbom as sbom_cmd
+
+    app.command("sbom")(sbom_cmd.sbom)
 
 
 _register()

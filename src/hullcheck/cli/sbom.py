@@ -14,8 +14,6 @@ from hullcheck.cli.image import REF_HELP
 from hullcheck.errors import UsageError
 from hullcheck.image.walk import LayerScan
 
-app = typer.Typer(help="Software bill of materials.")
-
 
 class _Progress:
     """Layer progress on stderr (the CLI's observer; library code never prints)."""
@@ -62,7 +60,6 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-@app.command("sbom")
 def sbom(
     ref: str = typer.Argument(..., help=REF_HELP + " Or sbom:FILE to convert an SBOM."),
     fmt: str = typer.Option("cyclonedx-json", "--format", "-f", help="cyclonedx-json, spdx-json or json"),
@@ -74,8 +71,12 @@ def sbom(
     ``sbom:FILE`` as the reference converts an existing SBOM (hullcheck, CycloneDX or SPDX JSON).
     """
     from hullcheck.format import WRITERS, read_sbom, render
-    from hullcheck.image.manifest import parse_platform
     from hullcheck.inventory import inventory
+
+    try:
+        from hullcheck.image.platform import parse_platform
+    except ImportError:  # branches older than the image.platform module
+        from hullcheck.image.manifest import parse_platform
 
     if fmt not in WRITERS:
         raise UsageError(f"unknown SBOM format {fmt!r} ({', '.join(WRITERS)})")
