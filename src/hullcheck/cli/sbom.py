@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
@@ -75,8 +76,8 @@ def sbom(
 
     try:
         from hullcheck.image.platform import parse_platform
-    except ImportError:  # branches older than the image.platform module
-        from hullcheck.image.manifest import parse_platform
+    except ImportError:  # the sbom branch's base predates image.platform; drop this after the merge
+        parse_platform = importlib.import_module("hullcheck.image.manifest").parse_platform
 
     if fmt not in WRITERS:
         raise UsageError(f"unknown SBOM format {fmt!r} ({', '.join(WRITERS)})")
