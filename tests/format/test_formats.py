@@ -224,3 +224,23 @@ def test_image_names_round_trip(tmp_path: Path, fmt: str, image_meta: ImageMetad
                                platform=Platform("linux", "arm", "v7"))
     back = read_sbom(_write(tmp_path, fmt, meta, catalog)).source
     assert (back.repo_tags, back.repo_digests, back.platform) == (meta.repo_tags, meta.repo_digests, meta.platform)
+
+
+def test_hullcheck_json_matches_its_published_schema(image_meta: ImageMetadata, catalog: Catalog) -> None:
+    import jsonschema
+
+    from ..conftest import REPO
+
+    schema = json.loads((REPO / "docs" / "sbom-json.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for cat in (catalog, Catalog(distro=None, packages=(), unknowns=())):
+        doc = json.loads(render("json", image_meta, cat))
+        assert [e.message for e in validator.iter_errors(doc)] == []
+    doc["packages"] = [{"name": "x", "version": "1", "type": "bogus", "ecosystem": "", "purl": "", "found_by": "",
+                        "locations": [{"path": "/x", "layer": -1}]}]
+    assert len(list(validator.iter_errors(doc))) == 2  # the type and the layer index
+    # the package types the schema lists are exactly the model's
+    from hullcheck.model import PackageType
+
+    assert set(schema["$defs"]["package"]["properties"]["type"]["enum"]) == {t.value for t in PackageType}
