@@ -55,9 +55,11 @@ def _register() -> None:
     for sub, name in groups:
         app.add_typer(sub, name=name)
     # top-level commands
+    from hullcheck.cli import sbom as sbom_cmd
     from hullcheck.cli import scan as scan_cmd
 
     app.command("scan")(scan_cmd.scan)
+    app.command("sbom")(sbom_cmd.sbom)
 
 
 _register()

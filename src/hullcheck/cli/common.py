@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import typer
+
+from hullcheck.errors import UsageError
 
 INSECURE = typer.Option(
     None, "--insecure-registry", help="HOST[:PORT] to reach over plain HTTP or unverified TLS (repeatable)"
@@ -22,3 +27,27 @@ def registry_options(insecure: list[str] | None, username: str | None, password_
     return RegistryOptions.from_env(
         insecure_registries=tuple(insecure) if insecure else None, username=username, password=password
     )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same directory, so readers never see half a file."""
+    path = path.absolute()
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -16,7 +16,7 @@ from hullcheck.image.walk import LayerScan
 class LayerProgress:
     def __init__(self, progress: Any, total_layers: int) -> None:
         self._p = progress
-        self._task = progress.add_task("reading layers", total=total_layers)
+        self._task = progress.add_task("reading layers", total=total_layers or None)
 
     def layer_started(self, index: int, size: int) -> None:
         pass

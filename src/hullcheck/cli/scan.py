@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import typer
 
-from hullcheck.cli.common import INSECURE, PASSWORD_STDIN, PLATFORM, USERNAME, registry_options
+from hullcheck.cli.common import INSECURE, PASSWORD_STDIN, PLATFORM, USERNAME, registry_options, write_atomic
 from hullcheck.cli.image import REF_HELP
 from hullcheck.errors import UsageError
 from hullcheck.model.finding import SeverityLevel
@@ -20,19 +18,6 @@ def _levels(text: str) -> frozenset[SeverityLevel]:
         return frozenset(SeverityLevel(x.strip().lower()) for x in text.split(",") if x.strip())
     except ValueError:
         raise UsageError(f"invalid severity list {text!r}: use {', '.join(s.value for s in SeverityLevel)}") from None
-
-
-def _write(target: str, text: str) -> None:
-    """Write a report atomically next to its target."""
-    path = Path(target)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def scan(
@@ -82,7 +67,7 @@ def scan(
     for name, dest in outputs:
         text = REPORT_FORMATS[name](report)
         if dest:
-            _write(dest, text)
+            write_atomic(Path(dest), text)
         else:
             sys.stdout.write(text)
     if gate is not None:
