@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from hullcheck.model import Distro, Package
+from hullcheck.model.checks import SecretFinding
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Artifact:
     distro: Distro | None = None
     owned: tuple[OwnedFiles, ...] = ()
     unknown: str | None = None  # why the file could not be parsed
+    secrets: tuple[SecretFinding, ...] = ()  # found by the secret scanner in this file
 
 
 class Analyzer(Protocol):
