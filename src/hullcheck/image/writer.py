@@ -214,6 +214,34 @@ class BuiltImage:
     platform: dict[str, str]
     epoch: int
 
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-able record, so a later run can stack on this image without rebuilding it."""
+        return {
+            "layers": [{**ly.__dict__, "compression": ly.compression.value} for ly in self.layers],
+            "config": self.config.decode(),
+            "manifest": self.manifest.decode(),
+            "platform": self.platform,
+            "epoch": self.epoch,
+        }
+
+    @staticmethod
+    def from_record(blob_dir: Path, rec: dict[str, Any]) -> BuiltImage:
+        layers = tuple(
+            BuiltLayer(**{**ly, "compression": Compression(ly["compression"])})
+            for ly in rec["layers"]
+        )
+        config, manifest = rec["config"].encode(), rec["manifest"].encode()
+        return BuiltImage(
+            blob_dir=blob_dir,
+            layers=layers,
+            config=config,
+            config_digest=sha256_digest(config),
+            manifest=manifest,
+            manifest_digest=sha256_digest(manifest),
+            platform=dict(rec["platform"]),
+            epoch=int(rec["epoch"]),
+        )
+
     def blob_path(self, digest: str) -> Path:
         return self.blob_dir / digest.split(":", 1)[1]
 
@@ -328,25 +356,29 @@ class _TreeEntry:
     st: os.stat_result
 
 
+def _children(rel_dir: str, full_dir: Path) -> Iterator[tuple[str, Path]]:
+    with os.scandir(full_dir) as it:
+        names = sorted(e.name for e in it)
+    for name in names:
+        yield (f"{rel_dir}/{name}" if rel_dir else name), full_dir / name
+
+
 def _walk_tree(root: Path, exclude: Callable[[str], bool] | None) -> Iterator[_TreeEntry]:
-    """Yields every entry under ``root`` (not root itself), parents first, sorted."""
-    stack: list[tuple[str, Path]] = [("", root)]
+    """Yields every entry under ``root`` (not root itself) depth-first, siblings by name: the
+    same order as ``_sort_key``, so explicit members can be merged in."""
+    stack = [_children("", root)]
     while stack:
-        rel_dir, full_dir = stack.pop()
-        with os.scandir(full_dir) as it:
-            names = sorted(e.name for e in it)
-        subdirs: list[tuple[str, Path]] = []
-        for name in names:
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if exclude is not None and exclude(rel):
-                continue
-            full = full_dir / name
-            st = full.lstat()
-            yield _TreeEntry(rel, full, st)
-            if stat.S_ISDIR(st.st_mode):
-                subdirs.append((rel, full))
-        # Depth-first, children in name order: the stack pops the first name first.
-        stack.extend(reversed(subdirs))
+        nxt = next(stack[-1], None)
+        if nxt is None:
+            stack.pop()
+            continue
+        rel, full = nxt
+        if exclude is not None and exclude(rel):
+            continue
+        st = full.lstat()
+        yield _TreeEntry(rel, full, st)
+        if stat.S_ISDIR(st.st_mode):
+            stack.append(_children(rel, full))
 
 
 def _tree_tarinfo(
