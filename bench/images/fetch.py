@@ -317,7 +317,8 @@ def pip_install(pins: list[str], wheels: Path, root: Path, prefix: str = "/usr/l
     run(
         [
             sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--no-compile",
-            "--ignore-installed", "--root-user-action=ignore", "--no-warn-script-location", "--no-warn-conflicts",
+            "--ignore-installed", "--root-user-action=ignore", "--no-warn-script-location",
+            "--no-warn-conflicts",
             "--find-links", str(wheels), "--root", str(root), "--prefix", prefix, *pins,
         ]
     )  # fmt: skip

@@ -70,7 +70,10 @@ def _python_app(ctx: Context) -> Steps:
     removed = fetch.dist_dir_names(site1, "itsdangerous")
     old_urllib3 = [p for p in fetch.dist_dir_names(site1, "urllib3") if p.endswith(".dist-info")]
     site2 = fetch.pip_install([PYAPP_UPGRADE], wheels, work / "pip2")
-    app = "import flask\n\napp = flask.Flask(__name__)\n\n\n@app.route('/health')\ndef health():\n    return 'ok'\n"
+    app = (
+        "import flask\n\napp = flask.Flask(__name__)\n\n\n"
+        "@app.route('/health')\ndef health():\n    return 'ok'\n"
+    )
     return [
         EmptyHistory("ENV PYTHONUNBUFFERED=1"),
         EmptyHistory("WORKDIR /app"),
@@ -249,9 +252,7 @@ def _misconfigured(ctx: Context) -> Steps:
             ),
         ),
         LayerSpec(
-            _bk(
-                "cp /usr/local/bin/setup-tool /usr/local/bin/helper && chmod 4755 /usr/local/bin/helper"
-            ),
+            _bk("cp setup-tool helper && chmod 4755 /usr/local/bin/helper"),
             members=(Member.file("usr/local/bin/helper", installer, 0o4755),),
         ),
         EmptyHistory(f"ENV DATABASE_URL={DB_URL}"),
