@@ -266,48 +266,40 @@ def read_pins(name: str) -> list[str]:
     return [ln.split("#", 1)[0].strip() for ln in lines if ln.split("#", 1)[0].strip()]
 
 
+def _batches(pins: list[str]) -> list[list[str]]:
+    """Splits pins so that no batch names a project twice (pip refuses two versions at once)."""
+    out: list[list[str]] = []
+    for pin in pins:
+        name = re.sub(r"[-_.]+", "-", pin.split("==")[0]).lower()
+        for batch in out:
+            if all(re.sub(r"[-_.]+", "-", q.split("==")[0]).lower() != name for q in batch):
+                batch.append(pin)
+                break
+        else:
+            out.append([pin])
+    return out
+
+
 def ensure_wheels(pins: list[str], cache: Path, sdists: tuple[str, ...] = ()) -> Path:
     """All ``pins`` as wheels in ``cache/wheels``; ``sdists`` names pins that PyPI has only as
     source (built here once into a wheel)."""
     wheels = cache / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
-    offline = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-index"]
-    offline += ["--find-links", str(wheels), "-d", str(wheels), *pins]
-    if subprocess.run(offline, capture_output=True).returncode == 0:
-        return wheels
-    binary = [p for p in pins if p.split("==")[0] not in sdists]
-    built = [p for p in pins if p.split("==")[0] in sdists]
-    if binary:
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--no-deps",
-                *_PIP_TARGET,
-                "-d",
-                str(wheels),
-                *binary,
-            ]
-        )
-    for p in built:
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "wheel",
-                "-q",
-                "--no-deps",
-                "--no-binary",
-                p.split("==")[0],
-                "-w",
-                str(wheels),
-                p,
-            ]
-        )
+    pip = [sys.executable, "-m", "pip"]
+    for batch in _batches(pins):
+        offline = [*pip, "download", "-q", "--no-deps", "--no-index", "--find-links", str(wheels)]
+        if (
+            subprocess.run([*offline, "-d", str(wheels), *batch], capture_output=True).returncode
+            == 0
+        ):
+            continue
+        binary = [p for p in batch if p.split("==")[0] not in sdists]
+        if binary:
+            run([*pip, "download", "-q", "--no-deps", *_PIP_TARGET, "-d", str(wheels), *binary])
+        for p in batch:
+            if p.split("==")[0] in sdists:
+                no_binary = ["--no-binary", p.split("==")[0]]
+                run([*pip, "wheel", "-q", "--no-deps", *no_binary, "-w", str(wheels), p])
     return wheels
 
 
@@ -339,7 +331,8 @@ def dist_dir_names(root: Path, project: str) -> list[str]:
     site = root / SITE_PACKAGES
     norm = re.sub(r"[-_.]+", "_", project).lower()
     for d in site.glob("*.dist-info"):
-        if re.sub(r"[-_.]+", "_", d.name.rsplit("-", 1)[0]).lower() == norm:
+        dist_name = d.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        if re.sub(r"[-_.]+", "_", dist_name).lower() == norm:
             tops: set[str] = set()
             for line in (d / "RECORD").read_text().splitlines():
                 first = line.split(",", 1)[0].split("/", 1)[0]
@@ -362,9 +355,8 @@ def npm_ci(project: str, cache: Path, dest: Path) -> Path:
     npm_cache = cache / "npm"
     base = ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--cache", str(npm_cache)]
     base += ["--loglevel=error", "--omit-lockfile-registry-resolved"]
-    try:
-        run([*base, "--offline"], cwd=dest, stdout=subprocess.DEVNULL)
-    except subprocess.CalledProcessError:
+    # Offline first (every tarball and packument cached), else fill the cache from the registry.
+    if subprocess.run([*base, "--offline"], cwd=dest, capture_output=True).returncode != 0:
         run([*base, "--prefer-offline"], cwd=dest, stdout=subprocess.DEVNULL)
     return dest
 
