@@ -69,7 +69,9 @@ def cmd_build(names: list[str], out: Path, force: bool) -> int:
     return 0
 
 
-def cmd_push(out: Path, registry: str, names: list[str], tls_verify: bool) -> int:
+def cmd_push(
+    out: Path, registry: str, names: list[str], tls_verify: bool, creds: str | None = None
+) -> int:
     """Copies each built OCI layout to REGISTRY/hullcheck-bench/NAME:latest with skopeo,
     keeping digests (the layout's manifest digest is the one the registry will serve)."""
     out = out.resolve()
@@ -82,7 +84,9 @@ def cmd_push(out: Path, registry: str, names: list[str], tls_verify: bool) -> in
         dest = f"docker://{registry}/{ocibuild.REPO_PREFIX}/{name}:{ocibuild.TAG}"
         src = f"oci:{out / name / 'oci'}:{ocibuild.TAG}"
         cmd = ["skopeo", "copy", "--quiet", "--preserve-digests"]
-        cmd += [f"--dest-tls-verify={'true' if tls_verify else 'false'}", src, dest]
+        cmd += [f"--dest-tls-verify={'true' if tls_verify else 'false'}"]
+        cmd += [f"--dest-creds={creds}"] if creds else []
+        cmd += [src, dest]
         t = time.monotonic()
         subprocess.run(cmd, check=True)
         print(f"{name:14} pushed in {time.monotonic() - t:.1f} s  {dest}@{rec['manifest_digest']}")
@@ -115,15 +119,16 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true", help="rebuild even when the inputs did not change"
     )
     p.add_argument("--registry", help="push: HOST:PORT of the registry")
+    p.add_argument("--creds", help="push: USER:PASSWORD for a registry with basic auth")
     p.add_argument("--tls-verify", action="store_true", help="push: verify the registry's TLS")
-    a = p.parse_args(argv)
+    a = p.parse_intermixed_args(argv)
     first = a.what[0]
     if first == "list":
         return cmd_list(a.out)
     if first == "push":
         if not a.registry:
             p.error("push needs --registry HOST:PORT")
-        return cmd_push(a.out, a.registry, a.what[1:], a.tls_verify)
+        return cmd_push(a.out, a.registry, a.what[1:], a.tls_verify, a.creds)
     wanted = names if first == "all" else a.what
     unknown = [n for n in wanted if n not in recipes.BY_NAME]
     if unknown:
@@ -131,5 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     return cmd_build(wanted, a.out, a.force)
 
 
+def _main() -> int:
+    try:
+        return main()
+    except subprocess.CalledProcessError as e:
+        cmd = " ".join(str(c) for c in e.cmd)
+        print(f"build.py: a step failed (exit {e.returncode}): {cmd}", file=sys.stderr)
+    except FileNotFoundError as e:
+        print(f"build.py: a needed tool or file is missing: {e.filename}", file=sys.stderr)
+    except PermissionError as e:
+        print(f"build.py: permission denied ({e.filename}): run as root", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main())

@@ -295,11 +295,11 @@ def ensure_wheels(pins: list[str], cache: Path, sdists: tuple[str, ...] = ()) ->
             continue
         binary = [p for p in batch if p.split("==")[0] not in sdists]
         if binary:
-            run([*pip, "download", "-q", "--no-deps", *_PIP_TARGET, "-d", str(wheels), *binary])
+            run([*pip, "download", "-qq", "--no-deps", *_PIP_TARGET, "-d", str(wheels), *binary])
         for p in batch:
             if p.split("==")[0] in sdists:
                 no_binary = ["--no-binary", p.split("==")[0]]
-                run([*pip, "wheel", "-q", "--no-deps", *no_binary, "-w", str(wheels), p])
+                run([*pip, "wheel", "-qq", "--no-deps", *no_binary, "-w", str(wheels), p])
     return wheels
 
 
@@ -308,7 +308,7 @@ def pip_install(pins: list[str], wheels: Path, root: Path, prefix: str = "/usr/l
     the image: no byte-code (it embeds times), scripts pointed at the image's python3."""
     run(
         [
-            sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--no-compile",
+            sys.executable, "-m", "pip", "install", "-qq", "--no-deps", "--no-index", "--no-compile",
             "--ignore-installed", "--root-user-action=ignore", "--no-warn-script-location",
             "--no-warn-conflicts",
             "--find-links", str(wheels), "--root", str(root), "--prefix", prefix, *pins,
