@@ -308,9 +308,9 @@ def pip_install(pins: list[str], wheels: Path, root: Path, prefix: str = "/usr/l
     the image: no byte-code (it embeds times), scripts pointed at the image's python3."""
     run(
         [
-            sys.executable, "-m", "pip", "install", "-qq", "--no-deps", "--no-index", "--no-compile",
-            "--ignore-installed", "--root-user-action=ignore", "--no-warn-script-location",
-            "--no-warn-conflicts",
+            sys.executable, "-m", "pip", "install", "-qq", "--no-deps", "--no-index",
+            "--no-compile", "--ignore-installed", "--root-user-action=ignore",
+            "--no-warn-script-location", "--no-warn-conflicts",
             "--find-links", str(wheels), "--root", str(root), "--prefix", prefix, *pins,
         ]
     )  # fmt: skip
