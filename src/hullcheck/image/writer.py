@@ -275,27 +275,48 @@ def _json_bytes(obj: Any) -> bytes:
 # --------------------------------------------------------------------------------- streaming
 
 
-class _HashingWriter(io.RawIOBase):
-    """Hashes and counts everything written, then forwards it to ``sink``."""
+class _HashingWriter:
+    """Hashes and counts everything written and forwards it to ``sink`` in ~1 MiB pieces.
 
-    def __init__(self, sink: IO[bytes] | None) -> None:
+    It also answers ``tell()``, which lets ``tarfile`` write to it in plain "w" mode: the
+    stream mode ("w|") appends each write to a bytes buffer, which is slow for big trees."""
+
+    def __init__(self, sink: IO[bytes] | _HashingWriter | None, hashing: bool = True) -> None:
         self.sink = sink
-        self.hash = hashlib.sha256()
+        self.hash = hashlib.sha256() if hashing else None
         self.count = 0
-
-    def writable(self) -> bool:
-        return True
+        self._buf = bytearray()
 
     def write(self, b: Any) -> int:
-        mv = memoryview(b).cast("B")
-        self.hash.update(mv)
-        self.count += len(mv)
+        n = len(b) if isinstance(b, bytes | bytearray) else memoryview(b).nbytes
+        self.count += n
+        if n >= _CHUNK:
+            self.flush()
+            self._emit(b)
+        else:
+            self._buf += b
+            if len(self._buf) >= _CHUNK:
+                self.flush()
+        return n
+
+    def tell(self) -> int:
+        return self.count
+
+    def _emit(self, b: Any) -> None:
+        if self.hash is not None:
+            self.hash.update(b)
         if self.sink is not None:
-            self.sink.write(mv)
-        return len(mv)
+            self.sink.write(b)
+
+    def flush(self) -> None:
+        if self._buf:
+            self._emit(bytes(self._buf))
+            self._buf.clear()
 
     @property
     def digest(self) -> str:
+        self.flush()
+        assert self.hash is not None
         return "sha256:" + self.hash.hexdigest()
 
 
@@ -437,7 +458,14 @@ def write_layer_tar(spec: LayerSpec, out: IO[bytes], epoch: int = DEFAULT_EPOCH)
     # Merge the (sorted) tree walk with the sorted explicit members; explicit wins on a tie.
     explicit_sorted = sorted(explicit, key=_sort_key)
     inodes: dict[tuple[int, int], str] = {}
-    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tf:
+    sink = out if isinstance(out, _HashingWriter) else _HashingWriter(out, hashing=False)
+    # copybufsize: the 16 KiB default costs time on big trees
+    with tarfile.TarFile(
+        fileobj=sink,  # type: ignore[arg-type]
+        mode="w",
+        format=tarfile.PAX_FORMAT,
+        copybufsize=_CHUNK,
+    ) as tf:
 
         def add_member(key: str) -> None:
             m = explicit[key]
@@ -465,6 +493,7 @@ def write_layer_tar(spec: LayerSpec, out: IO[bytes], epoch: int = DEFAULT_EPOCH)
                 tf.addfile(ti)
         for key in explicit_sorted[ei:]:
             add_member(key)
+    sink.flush()
 
 
 # ----------------------------------------------------------------------------------- build
@@ -479,11 +508,11 @@ def _store_layer(
             blob_hash = _HashingWriter(raw)
             comp = _compressor(compression, blob_hash, level)  # type: ignore[arg-type]
             tar_hash = _HashingWriter(comp)
-            buffered = io.BufferedWriter(tar_hash, buffer_size=_CHUNK)
-            write_layer_tar(spec, buffered, epoch)
-            buffered.flush()
+            write_layer_tar(spec, tar_hash, epoch)  # type: ignore[arg-type]
+            tar_hash.flush()
             if comp is not blob_hash:
                 comp.close()
+            blob_hash.flush()
         digest = blob_hash.digest
         os.replace(tmp_name, blob_dir / digest.split(":", 1)[1])
     except BaseException:
