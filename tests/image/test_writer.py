@@ -349,3 +349,31 @@ def test_umoci_applies_whiteouts_opaque_dirs_and_modes(tmp_path: Path, tree: Pat
     runtime = json.loads((tmp_path / "bundle" / "config.json").read_text())
     assert runtime["process"]["user"]["uid"] == 1000
     assert runtime["process"]["args"] == ["/app/run.sh"]
+
+
+def test_multi_platform_index(tmp_path: Path) -> None:
+    need(shutil.which("skopeo"), "skopeo is not installed (apt-get install skopeo)")
+    blobs = tmp_path / "blobs"
+    imgs = {
+        arch: build_image(
+            [LayerSpec("ADD arch /", members=(Member.file("etc/arch", arch),))],
+            ImageConfig(architecture=arch, variant="v8" if arch == "arm64" else None),
+            blobs,
+        )
+        for arch in ("amd64", "arm64")
+    }
+    pairs = [(img, None) for img in imgs.values()]
+    layout = write_oci_layout(tmp_path / "oci", pairs, index_tag="multi")
+    archive = write_oci_archive(tmp_path / "multi.tar", pairs, index_tag="multi")
+    for ref in (f"oci:{layout}:multi", f"oci-archive:{archive}:multi"):
+        nested = _skopeo("inspect", "--raw", ref)
+        assert nested["mediaType"] == "application/vnd.oci.image.index.v1+json"
+        assert [m["platform"]["architecture"] for m in nested["manifests"]] == ["amd64", "arm64"]
+        for arch, img in imgs.items():
+            # skopeo picks the platform's manifest and hands back exactly its config bytes
+            raw = subprocess.run(
+                ["skopeo", "--override-arch", arch, "inspect", "--config", "--raw", ref],
+                check=True,
+                capture_output=True,
+            ).stdout
+            assert _sha(raw) == img.config_digest

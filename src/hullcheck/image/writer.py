@@ -619,35 +619,50 @@ def build_image(
 # ---------------------------------------------------------------------------------- output
 
 
-def _index_bytes(
-    images: Sequence[tuple[BuiltImage, str | None]], extra_annotations: bool = False
-) -> bytes:
-    manifests = []
-    for img, tag in images:
-        d: dict[str, Any] = {
-            "mediaType": MT_OCI_MANIFEST,
-            "digest": img.manifest_digest,
-            "size": len(img.manifest),
-            "platform": img.platform,
-        }
-        if tag:
-            d["annotations"] = {REF_NAME: tag}
-            if extra_annotations:
-                d["annotations"]["io.containerd.image.name"] = tag
-        manifests.append(d)
-    return _json_bytes({"schemaVersion": 2, "mediaType": MT_OCI_INDEX, "manifests": manifests})
+def _descriptor(img: BuiltImage, tag: str | None) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "mediaType": MT_OCI_MANIFEST,
+        "digest": img.manifest_digest,
+        "size": len(img.manifest),
+        "platform": img.platform,
+    }
+    if tag:
+        d["annotations"] = {REF_NAME: tag}
+    return d
+
+
+def _index_json(obj_manifests: list[dict[str, Any]]) -> bytes:
+    return _json_bytes({"schemaVersion": 2, "mediaType": MT_OCI_INDEX, "manifests": obj_manifests})
+
+
+def _layout_index(
+    images: Sequence[tuple[BuiltImage, str | None]], index_tag: str | None
+) -> tuple[bytes, dict[str, bytes]]:
+    """index.json for ``images``, plus extra blobs: with ``index_tag`` the images go into one
+    nested image index (a multi-platform image) that index.json names ``index_tag``."""
+    if index_tag is None:
+        return _index_json([_descriptor(img, tag) for img, tag in images]), {}
+    nested = _index_json([_descriptor(img, None) for img, _ in images])
+    digest = sha256_digest(nested)
+    top = {"mediaType": MT_OCI_INDEX, "digest": digest, "size": len(nested)}
+    top["annotations"] = {REF_NAME: index_tag}
+    return _index_json([top]), {digest: nested}
 
 
 _OCI_LAYOUT = _json_bytes({"imageLayoutVersion": "1.0.0"})
 
 
-def write_oci_layout(dest: Path, images: Sequence[tuple[BuiltImage, str | None]]) -> Path:
+def write_oci_layout(
+    dest: Path, images: Sequence[tuple[BuiltImage, str | None]], *, index_tag: str | None = None
+) -> Path:
     """Writes an OCI image layout directory holding ``images`` (each with an optional ref name
-    such as "latest"). Blobs are hard-linked from the blob store when possible, else copied."""
+    such as "latest"; or, with ``index_tag``, all under one multi-platform index of that name).
+    Blobs are hard-linked from the blob store when possible, else copied."""
     if dest.exists():
         shutil.rmtree(dest)
     blobs = dest / "blobs" / "sha256"
     blobs.mkdir(parents=True)
+    index, extra = _layout_index(images, index_tag)
     for img, _ in images:
         for digest, src in img.blobs():
             target = blobs / digest.split(":", 1)[1]
@@ -657,8 +672,10 @@ def write_oci_layout(dest: Path, images: Sequence[tuple[BuiltImage, str | None]]
                 os.link(src, target)
             except OSError:
                 shutil.copyfile(src, target)
+    for digest, data in extra.items():
+        (blobs / digest.split(":", 1)[1]).write_bytes(data)
     (dest / "oci-layout").write_bytes(_OCI_LAYOUT)
-    (dest / "index.json").write_bytes(_index_bytes(images))
+    (dest / "index.json").write_bytes(index)
     return dest
 
 
@@ -668,7 +685,9 @@ class _TarOut:
     def __init__(self, path: Path, epoch: int) -> None:
         self.epoch = epoch
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
-        self.tf = tarfile.TarFile(fileobj=self._fh, mode="w", format=tarfile.PAX_FORMAT)
+        self.tf = tarfile.TarFile(
+            fileobj=self._fh, mode="w", format=tarfile.PAX_FORMAT, copybufsize=_CHUNK
+        )
         self._dirs: set[str] = set()
 
     def _info(self, name: str, kind: bytes, mode: int, size: int = 0) -> tarfile.TarInfo:
@@ -699,21 +718,28 @@ class _TarOut:
         self._fh.close()
 
 
-def write_oci_archive(dest: Path, images: Sequence[tuple[BuiltImage, str | None]]) -> Path:
+def write_oci_archive(
+    dest: Path, images: Sequence[tuple[BuiltImage, str | None]], *, index_tag: str | None = None
+) -> Path:
     """Writes an OCI archive: the OCI layout as one tar (what ``oci-archive:`` reads)."""
     epoch = images[0][0].epoch if images else DEFAULT_EPOCH
+    index, extra = _layout_index(images, index_tag)
+    blobs: dict[str, Path | bytes] = dict(extra)
+    for img, _ in images:
+        for digest, src in img.blobs():
+            blobs.setdefault(digest, src)
     out = _TarOut(dest, epoch)
     try:
         out.bytes("oci-layout", _OCI_LAYOUT)
-        out.bytes("index.json", _index_bytes(images))
+        out.bytes("index.json", index)
         out.dir("blobs/")
         out.dir("blobs/sha256/")
-        done: set[str] = set()
-        for img, _ in images:
-            for digest, src in img.blobs():
-                if digest not in done:
-                    done.add(digest)
-                    out.file(f"blobs/sha256/{digest.split(':', 1)[1]}", src)
+        for digest in sorted(blobs):
+            name, blob = f"blobs/sha256/{digest.split(':', 1)[1]}", blobs[digest]
+            if isinstance(blob, bytes):
+                out.bytes(name, blob)
+            else:
+                out.file(name, blob)
     finally:
         out.close()
     return dest
@@ -843,10 +869,7 @@ def _docker_oci(out: _TarOut, img: BuiltImage, tags: list[str], keep: bool) -> N
         if t:
             e["annotations"] = {"io.containerd.image.name": t, REF_NAME: t.rpartition(":")[2]}
         index_entries.append(e)
-    out.bytes(
-        "index.json",
-        _json_bytes({"schemaVersion": 2, "mediaType": MT_OCI_INDEX, "manifests": index_entries}),
-    )
+    out.bytes("index.json", _index_json(index_entries))
     out.bytes("oci-layout", _OCI_LAYOUT)
     dm = [
         {
