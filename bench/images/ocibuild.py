@@ -2,8 +2,9 @@
 
 Outputs of image NAME under OUT/NAME/: ``oci/`` (OCI layout, ref "latest"), ``NAME.oci.tar``
 (OCI archive), ``NAME.docker.tar`` (classic ``docker save``), ``NAME.docker25.tar`` (Docker 25+
-``docker save``: OCI layout plus manifest.json), and ``build.json`` (inputs key, digests, sizes,
-seconds). All images share one blob store, OUT/blobs, that the layouts hard-link into.
+``docker save``: OCI layout plus manifest.json), ``build.json`` (inputs key, digests, sizes,
+seconds) and ``expected.json`` (what is in the image, known from the inputs: see truth.py).
+All images share one blob store, OUT/blobs, that the layouts hard-link into.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import truth
 
 from hullcheck.image import writer
 from hullcheck.image.writer import BuiltImage, EmptyHistory, ImageConfig, LayerSpec
@@ -32,6 +35,8 @@ class Context:
     out: Path
     force: bool = False
     built: dict[str, BuiltImage] = field(default_factory=dict)
+    # what a recipe's own layers add, set by its prepare(); see truth.py
+    truth: dict[str, truth.Truth] = field(default_factory=dict)
 
     @property
     def cache(self) -> Path:
@@ -105,7 +110,9 @@ def build(recipe: Recipe, ctx: Context) -> dict[str, Any]:
         rec: dict[str, Any] = json.loads(rec_path.read_text())
         img = BuiltImage.from_record(ctx.blobs, rec["image"])
         blobs_ok = all(p.exists() for _, p in img.blobs())
-        if rec.get("key") == key and blobs_ok and all(p.exists() for p in outs.values()):
+        have = [*outs.values(), rec_path.parent / "expected.json"]
+        have_all = all(p.exists() for p in have)
+        if rec.get("key") == key and blobs_ok and have_all:
             ctx.built[recipe.name] = img
             rec["skipped"] = True
             return rec
@@ -126,6 +133,11 @@ def build(recipe: Recipe, ctx: Context) -> dict[str, Any]:
     writer.write_docker_archive(outs["docker-archive"], img, [ref])
     writer.write_docker_archive(outs["docker25-archive"], img, [ref], layout="oci")
     t_end = time.monotonic()
+    base_truth: truth.Truth = {}
+    if recipe.base:
+        base_truth = json.loads((ctx.out / recipe.base / "expected.json").read_text())
+    expected = truth.merge(base_truth, ctx.truth.pop(recipe.name, {}))
+    (ctx.out / recipe.name / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
     work = ctx.cache / "work" / recipe.name
     if work.exists():
         shutil.rmtree(work)

@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 import fetch
+import truth
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from ocibuild import Context, Recipe, Steps
@@ -36,6 +37,7 @@ def _bk(cmd: str) -> str:
 def _debian_base(ctx: Context) -> Steps:
     tarball = fetch.debootstrap_tarball(ctx.cache)
     tree = fetch.extract_tarball(tarball, ctx.work("debian-base") / "rootfs")
+    ctx.truth["debian-base"] = {"os": truth.os_release(tree), "dpkg": truth.dpkg_packages(tree)}
     return [
         LayerSpec(
             "ADD rootfs.tar / # debootstrap --variant=minbase bookworm",
@@ -70,6 +72,10 @@ def _python_app(ctx: Context) -> Steps:
     removed = fetch.dist_dir_names(site1, "itsdangerous")
     old_urllib3 = [p for p in fetch.dist_dir_names(site1, "urllib3") if p.endswith(".dist-info")]
     site2 = fetch.pip_install([PYAPP_UPGRADE], wheels, work / "pip2")
+    ctx.truth["python-app"] = {
+        "python": truth.python_dists(site1, SITE) + truth.python_dists(site2, SITE),
+        "removed_paths": [f"/{p}" for p in [*removed, *old_urllib3] if p.endswith(".dist-info")],
+    }
     app = (
         "import flask\n\napp = flask.Flask(__name__)\n\n\n"
         "@app.route('/health')\ndef health():\n    return 'ok'\n"
@@ -128,6 +134,9 @@ PYTHON_APP = Recipe(
 def _npm_layers(ctx: Context, project: str, work: Path) -> list[LayerSpec]:
     stage = work / "npm"
     fetch.npm_ci(project, ctx.cache, stage / "app")
+    ctx.truth.setdefault(project, {})["npm"] = truth.npm_packages(
+        stage / "app/package-lock.json", "/app"
+    )
     manifests = ("app/package.json", "app/package-lock.json")
     return [
         LayerSpec(
@@ -217,6 +226,21 @@ def _misconfigured(ctx: Context) -> Steps:
     )
     dotenv = f"GITHUB_TOKEN={GITHUB_TOKEN}\nDEBUG=true\n"
     installer = "#!/bin/sh\n# stands in for a script fetched with curl | sh\necho installed\n"
+    ctx.truth["misconfigured"] = {
+        "user": "root",
+        "healthcheck": False,
+        "planted_secrets": [
+            {"file": "/opt/app/config/settings.py", "kind": "aws-access-key-id"},
+            {"file": "/opt/app/config/settings.py", "kind": "aws-secret-access-key"},
+            {"file": "/opt/app/.env", "kind": "github-pat"},
+            {"file": "/opt/app/certs/server.key", "kind": "private-key"},
+            {"file": "/root/.ssh/id_ecdsa", "kind": "private-key", "deleted_in_later_layer": True},
+            {"env": "DATABASE_URL", "kind": "password-in-url"},
+        ],
+        "planted_setuid": ["/usr/local/bin/helper"],
+        "planted_world_writable": ["/opt/app/data/shared.cfg", "/opt/app/uploads"],
+        "planted_history": ["curl ... | sh", "ADD http://..."],
+    }
     return [
         LayerSpec(
             _bk("curl -fsSL https://install.example.com/setup.sh | sh"),
@@ -284,6 +308,9 @@ def _large(ctx: Context) -> Steps:
     work = ctx.work("large")
     site1 = fetch.pip_install(sci, wheels, work / "pip1")
     site2 = fetch.pip_install(web, wheels, work / "pip2")
+    ctx.truth["large"] = {
+        "python": truth.python_dists(site1, SITE) + truth.python_dists(site2, SITE)
+    }
     app = "import numpy, pandas, django\nprint('large app')\n"
     return [
         EmptyHistory("WORKDIR /app"),
@@ -322,6 +349,11 @@ def _example(ctx: Context) -> Steps:
     rootfs = fetch.debs_rootfs(debs, work / "rootfs")
     pins = fetch.read_pins("example")
     site = fetch.pip_install(pins, fetch.ensure_wheels(pins, ctx.cache), work / "pip")
+    ctx.truth["example"] = {
+        "os": truth.os_release(rootfs),
+        "dpkg": truth.dpkg_packages(rootfs),
+        "python": truth.python_dists(site, SITE),
+    }
     return [
         LayerSpec(
             "ADD rootfs.tar / # " + " ".join(d.name for d in debs), tree=rootfs, keep_owners=True

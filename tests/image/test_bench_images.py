@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO / "bench" / "images"))
 import fetch
 import ocibuild
 import recipes
+import truth
 
 
 def _make_deb(tmp: Path) -> Path:
@@ -119,6 +120,35 @@ def test_build_writes_every_format_and_skips_when_unchanged(tmp_path: Path) -> N
     assert found.returncode == 0, found.stderr
     assert json.loads(found.stdout)["config"]["Cmd"] == ["false"]  # the rebuilt one
     assert inspect("hullcheck-bench/tiny:other").returncode != 0
+
+
+def test_truth_from_inputs(tmp_path: Path) -> None:
+    # npm: every locked package, at its node_modules path, with the exact pins of package.json
+    project = REPO / "bench/images/npm/node-app"
+    pkgs = truth.npm_packages(project / "package-lock.json", "/app")
+    lock = json.loads((project / "package-lock.json").read_text())
+    assert len(pkgs) == len([k for k in lock["packages"] if k])
+    by_path = {p["path"]: p for p in pkgs}
+    for name, pin in json.loads((project / "package.json").read_text())["dependencies"].items():
+        assert by_path[f"/app/node_modules/{name}"] == {
+            "name": name,
+            "version": pin,
+            "path": f"/app/node_modules/{name}",
+        }
+    # python: name and version from METADATA
+    site = "usr/local/lib/python3.11/site-packages"
+    d = tmp_path / site / "Demo_Pkg-1.0.dist-info"
+    d.mkdir(parents=True)
+    (d / "METADATA").write_text("Metadata-Version: 2.1\nName: Demo-Pkg\nVersion: 1.0\n\nbody\n")
+    (dist,) = truth.python_dists(tmp_path, site)
+    assert dist == {"name": "Demo-Pkg", "version": "1.0", "path": f"/{site}/{d.name}"}
+    # merge: upper adds, replaces the same path, and drops removed paths
+    base = {"os": {"ID": "debian"}, "python": [dist, {"name": "x", "version": "1", "path": "/x"}]}
+    upper = {"python": [{"name": "y", "version": "2", "path": "/y"}], "removed_paths": ["/x"]}
+    merged = truth.merge(base, upper)
+    assert merged["os"] == {"ID": "debian"}
+    assert [p["name"] for p in merged["python"]] == ["Demo-Pkg", "y"]
+    assert "removed_paths" not in merged
 
 
 @pytest.mark.parametrize("name", [r.name for r in recipes.ALL])
