@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 import zstandard
 
@@ -275,13 +275,23 @@ def _json_bytes(obj: Any) -> bytes:
 # --------------------------------------------------------------------------------- streaming
 
 
+class Writable(Protocol):
+    """Where layer tars go: anything with ``write`` (a file, a compressor, a socket wrapper)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
+class _Sink(Writable, Protocol):
+    def close(self) -> None: ...
+
+
 class _HashingWriter:
     """Hashes and counts everything written and forwards it to ``sink`` in ~1 MiB pieces.
 
     It also answers ``tell()``, which lets ``tarfile`` write to it in plain "w" mode: the
     stream mode ("w|") appends each write to a bytes buffer, which is slow for big trees."""
 
-    def __init__(self, sink: IO[bytes] | _HashingWriter | None, hashing: bool = True) -> None:
+    def __init__(self, sink: Writable | None, hashing: bool = True) -> None:
         self.sink = sink
         self.hash = hashlib.sha256() if hashing else None
         self.count = 0
@@ -313,6 +323,9 @@ class _HashingWriter:
             self._emit(bytes(self._buf))
             self._buf.clear()
 
+    def close(self) -> None:
+        self.flush()
+
     @property
     def digest(self) -> str:
         self.flush()
@@ -320,16 +333,14 @@ class _HashingWriter:
         return "sha256:" + self.hash.hexdigest()
 
 
-def _compressor(kind: Compression, out: IO[bytes], level: int | None) -> IO[bytes]:
+def _compressor(kind: Compression, out: _HashingWriter, level: int | None) -> _Sink:
     if kind is Compression.GZIP:
         lvl = 1 if level is None else level
         # filename "" and mtime 0: the gzip header must not depend on when or where we ran.
-        return _gzip_mod.GzipFile(  # type: ignore[return-value]
-            filename="", mode="wb", fileobj=out, compresslevel=lvl, mtime=0
-        )
+        return _gzip_mod.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=lvl, mtime=0)
     if kind is Compression.ZSTD:
         cctx = zstandard.ZstdCompressor(level=3 if level is None else level, threads=0)
-        return cctx.stream_writer(out, closefd=False)
+        return cctx.stream_writer(out, closefd=False)  # type: ignore[arg-type]
     return out
 
 
@@ -434,7 +445,7 @@ def _tree_tarinfo(
     return ti
 
 
-def write_layer_tar(spec: LayerSpec, out: IO[bytes], epoch: int = DEFAULT_EPOCH) -> None:
+def write_layer_tar(spec: LayerSpec, out: Writable, epoch: int = DEFAULT_EPOCH) -> None:
     """Writes the uncompressed layer tar of ``spec`` to ``out`` (a stream: only ``write``)."""
     explicit: dict[str, Member] = {}
     for m in spec.members:
@@ -506,9 +517,9 @@ def _store_layer(
     try:
         with os.fdopen(fd, "wb") as raw:
             blob_hash = _HashingWriter(raw)
-            comp = _compressor(compression, blob_hash, level)  # type: ignore[arg-type]
+            comp = _compressor(compression, blob_hash, level)
             tar_hash = _HashingWriter(comp)
-            write_layer_tar(spec, tar_hash, epoch)  # type: ignore[arg-type]
+            write_layer_tar(spec, tar_hash, epoch)
             tar_hash.flush()
             if comp is not blob_hash:
                 comp.close()
