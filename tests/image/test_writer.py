@@ -31,6 +31,7 @@ from hullcheck.image.writer import (
     LayerSpec,
     Member,
     build_image,
+    write_all,
     write_docker_archive,
     write_oci_archive,
     write_oci_layout,
@@ -377,3 +378,19 @@ def test_multi_platform_index(tmp_path: Path) -> None:
                 capture_output=True,
             ).stdout
             assert _sha(raw) == img.config_digest
+
+
+def test_write_all_gives_every_format(tmp_path: Path) -> None:
+    paths = write_all(
+        tmp_path, [LayerSpec("COPY x /x", members=(Member.file("x", "x"),))], tag="t1"
+    )
+    assert set(paths) == {"oci", "oci-archive", "docker-archive", "docker25-archive"}
+    _, _, tars = _read_layout(paths["oci"])
+    index = json.loads((paths["oci"] / "index.json").read_text())
+    assert index["manifests"][0]["annotations"] == {"org.opencontainers.image.ref.name": "t1"}
+    assert [m.name for m in _members(tars[0])] == ["x"]
+    for kind in ("docker-archive", "docker25-archive"):
+        with tarfile.open(paths[kind]) as tf:
+            f = tf.extractfile("manifest.json")
+            assert f is not None
+            assert json.loads(f.read())[0]["RepoTags"] == ["example/image:t1"]

@@ -897,3 +897,28 @@ def _docker_oci(out: _TarOut, img: BuiltImage, tags: list[str], keep: bool) -> N
             repo, _, tag = t.rpartition(":")
             repos.setdefault(repo, {})[tag] = top
         out.bytes("repositories", _json_bytes(repos))
+
+
+def write_all(
+    out_dir: Path,
+    steps: Sequence[LayerSpec | EmptyHistory],
+    config: ImageConfig | None = None,
+    *,
+    tag: str = "latest",
+    repo: str = "example/image",
+    compression: Compression = Compression.GZIP,
+) -> dict[str, Path]:
+    """One call for tests: builds ``steps`` and writes every format into ``out_dir``.
+
+    Returns the paths by transport name: ``oci`` (layout dir, ref ``tag``), ``oci-archive``,
+    ``docker-archive`` (classic, tagged ``repo:tag``) and ``docker25-archive``."""
+    img = build_image(steps, config or ImageConfig(), out_dir / "blobs", compression=compression)
+    ref = f"{repo}:{tag}"
+    return {
+        "oci": write_oci_layout(out_dir / "oci", [(img, tag)]),
+        "oci-archive": write_oci_archive(out_dir / "image.oci.tar", [(img, tag)]),
+        "docker-archive": write_docker_archive(out_dir / "image.docker.tar", img, [ref]),
+        "docker25-archive": write_docker_archive(
+            out_dir / "image.docker25.tar", img, [ref], layout="oci"
+        ),
+    }
