@@ -122,6 +122,36 @@ def debootstrap_tarball(cache: Path, suite: str = "bookworm") -> Path:
     return tarball
 
 
+_TIMESTAMPED_LOGS = (
+    "var/log/alternatives.log",
+    "var/log/dpkg.log",
+    "var/log/bootstrap.log",
+    "var/log/apt/history.log",
+    "var/log/apt/term.log",
+    "var/log/apt/eipp.log.xz",
+)
+
+
+def normalize_rootfs(root: Path, epoch: int) -> None:
+    """Removes what makes two debootstrap runs differ (as Debian's own image builds do with
+    SOURCE_DATE_EPOCH): install logs with times, and the "last password change" day of every
+    /etc/shadow entry, set to the epoch's day."""
+    for rel in _TIMESTAMPED_LOGS:
+        (root / rel).unlink(missing_ok=True)
+    shadow = root / "etc/shadow"
+    if shadow.is_file():
+        day = str(epoch // 86400)
+        lines = []
+        for line in shadow.read_text().splitlines():
+            f = line.split(":")
+            if len(f) > 2 and f[2]:
+                f[2] = day
+            lines.append(":".join(f))
+        st = shadow.stat()
+        shadow.write_text("\n".join(lines) + "\n")
+        os.chmod(shadow, st.st_mode)
+
+
 def extract_tarball(tarball: Path, dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from ocibuild import Context, Recipe, Steps
 
-from hullcheck.image.writer import EmptyHistory, ImageConfig, LayerSpec, Member
+from hullcheck.image.writer import DEFAULT_EPOCH, EmptyHistory, ImageConfig, LayerSpec, Member
 
 SITE = fetch.SITE_PACKAGES
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -37,6 +37,7 @@ def _bk(cmd: str) -> str:
 def _debian_base(ctx: Context) -> Steps:
     tarball = fetch.debootstrap_tarball(ctx.cache)
     tree = fetch.extract_tarball(tarball, ctx.work("debian-base") / "rootfs")
+    fetch.normalize_rootfs(tree, DEFAULT_EPOCH)
     ctx.truth["debian-base"] = {"os": truth.os_release(tree), "dpkg": truth.dpkg_packages(tree)}
     return [
         LayerSpec(

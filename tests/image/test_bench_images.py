@@ -77,6 +77,23 @@ def test_pin_batches_and_rootfs_exclusions() -> None:
         assert pins and all(p.count("==") == 1 for p in pins)
 
 
+def test_normalize_rootfs_removes_build_times(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "var/log/apt").mkdir(parents=True)
+    (tmp_path / "var/log/dpkg.log").write_text("2026-11-28 21:40:00 install x\n")
+    (tmp_path / "var/log/apt/term.log").write_text("Log started: 2026-11-28\n")
+    (tmp_path / "etc/shadow").write_text("root:*:20785:0:99999:7:::\nnobody:*::0:99999:7:::\n")
+    (tmp_path / "etc/shadow").chmod(0o640)
+    fetch.normalize_rootfs(tmp_path, 1_700_000_000)
+    assert not (tmp_path / "var/log/dpkg.log").exists()
+    assert not (tmp_path / "var/log/apt/term.log").exists() and (tmp_path / "var/log/apt").is_dir()
+    day = str(1_700_000_000 // 86400)
+    assert (tmp_path / "etc/shadow").read_text() == (
+        f"root:*:{day}:0:99999:7:::\nnobody:*::0:99999:7:::\n"
+    )
+    assert (tmp_path / "etc/shadow").stat().st_mode & 0o777 == 0o640
+
+
 def test_fake_secrets_are_real_syntax_and_stable() -> None:
     pem = recipes.fake_private_key("seed")
     assert pem == recipes.fake_private_key("seed") != recipes.fake_private_key("other")
