@@ -70,10 +70,16 @@ def cmd_build(names: list[str], out: Path, force: bool) -> int:
 
 
 def cmd_push(
-    out: Path, registry: str, names: list[str], tls_verify: bool, creds: str | None = None
+    out: Path,
+    registry: str,
+    names: list[str],
+    tls_verify: bool,
+    creds: str | None = None,
+    fmt: str = "oci",
 ) -> int:
-    """Copies each built OCI layout to REGISTRY/hullcheck-bench/NAME:latest with skopeo,
-    keeping digests (the layout's manifest digest is the one the registry will serve)."""
+    """Copies each built OCI layout to REGISTRY/hullcheck-bench/NAME:latest with skopeo.
+    ``oci`` keeps the digests (the registry serves the layout's manifest digest); ``v2s2``
+    converts to Docker's schema 2 media types (new manifest and config digests)."""
     out = out.resolve()
     todo = names or [r.name for r in recipes.ALL if (out / r.name / "build.json").exists()]
     if not todo:
@@ -83,13 +89,16 @@ def cmd_push(
         rec = json.loads((out / name / "build.json").read_text())
         dest = f"docker://{registry}/{ocibuild.REPO_PREFIX}/{name}:{ocibuild.TAG}"
         src = f"oci:{out / name / 'oci'}:{ocibuild.TAG}"
-        cmd = ["skopeo", "copy", "--quiet", "--preserve-digests"]
+        cmd = ["skopeo", "copy", "--quiet"]
+        cmd += ["--preserve-digests"] if fmt == "oci" else ["--format", "v2s2"]
         cmd += [f"--dest-tls-verify={'true' if tls_verify else 'false'}"]
         cmd += [f"--dest-creds={creds}"] if creds else []
         cmd += [src, dest]
         t = time.monotonic()
         subprocess.run(cmd, check=True)
-        print(f"{name:14} pushed in {time.monotonic() - t:.1f} s  {dest}@{rec['manifest_digest']}")
+        took = time.monotonic() - t
+        digest = rec["manifest_digest"] if fmt == "oci" else "(converted to v2s2)"
+        print(f"{name:14} pushed in {took:.1f} s  {dest}@{digest}")
     return 0
 
 
@@ -119,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true", help="rebuild even when the inputs did not change"
     )
     p.add_argument("--registry", help="push: HOST:PORT of the registry")
+    p.add_argument("--format", choices=("oci", "v2s2"), default="oci", help="push: manifest format")
     p.add_argument("--creds", help="push: USER:PASSWORD for a registry with basic auth")
     p.add_argument("--tls-verify", action="store_true", help="push: verify the registry's TLS")
     a = p.parse_intermixed_args(argv)
@@ -128,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if first == "push":
         if not a.registry:
             p.error("push needs --registry HOST:PORT")
-        return cmd_push(a.out, a.registry, a.what[1:], a.tls_verify, a.creds)
+        return cmd_push(a.out, a.registry, a.what[1:], a.tls_verify, a.creds, a.format)
     wanted = names if first == "all" else a.what
     unknown = [n for n in wanted if n not in recipes.BY_NAME]
     if unknown:

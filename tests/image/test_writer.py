@@ -238,6 +238,10 @@ def test_docker_archive_docker25(tmp_path: Path, tree: Path) -> None:
         (entry,) = json.loads(tf.extractfile("manifest.json").read())  # type: ignore[union-attr]
         index = json.loads(tf.extractfile("index.json").read())  # type: ignore[union-attr]
         mdesc = index["manifests"][0]
+        assert mdesc["annotations"] == {
+            "io.containerd.image.name": "docker.io/bench/app:1",
+            "org.opencontainers.image.ref.name": "1",
+        }
         manifest_bytes = tf.extractfile("blobs/sha256/" + mdesc["digest"][7:]).read()  # type: ignore[union-attr]
         assert _sha(manifest_bytes) == mdesc["digest"]
         manifest = json.loads(manifest_bytes)

@@ -842,6 +842,16 @@ def _docker_classic(out: _TarOut, img: BuiltImage, tags: list[str], keep: bool) 
         out.bytes("repositories", _json_bytes(repos))
 
 
+def _docker_full_name(tag: str) -> str:
+    """ "app:1" -> "docker.io/library/app:1", as Docker 25+ writes it in index.json."""
+    first, sep, _ = tag.partition("/")
+    if not sep:
+        return f"docker.io/library/{tag}"
+    if "." in first or ":" in first or first == "localhost":
+        return tag
+    return f"docker.io/{tag}"
+
+
 def _docker_oci(out: _TarOut, img: BuiltImage, tags: list[str], keep: bool) -> None:
     # Docker 25+ stores layers uncompressed, so the manifest and its digest differ from the
     # built (compressed) one: write a matching manifest for the plain-tar blobs.
@@ -878,7 +888,8 @@ def _docker_oci(out: _TarOut, img: BuiltImage, tags: list[str], keep: bool) -> N
     for t in tags or [""]:
         e: dict[str, Any] = {"mediaType": MT_OCI_MANIFEST, "digest": mdigest, "size": len(manifest)}
         if t:
-            e["annotations"] = {"io.containerd.image.name": t, REF_NAME: t.rpartition(":")[2]}
+            full = _docker_full_name(t)
+            e["annotations"] = {"io.containerd.image.name": full, REF_NAME: t.rpartition(":")[2]}
         index_entries.append(e)
     out.bytes("index.json", _index_json(index_entries))
     out.bytes("oci-layout", _OCI_LAYOUT)
