@@ -398,3 +398,20 @@ def test_write_all_gives_every_format(tmp_path: Path) -> None:
             f = tf.extractfile("manifest.json")
             assert f is not None
             assert json.loads(f.read())[0]["RepoTags"] == ["example/image:t1"]
+
+
+def test_keep_owners_and_exclude(tmp_path: Path) -> None:
+    need(os.geteuid() == 0, "changing file owners needs root")
+    tree = tmp_path / "rootfs"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc/shadow").write_text("root:*:19675:0:99999:7:::\n")
+    os.chown(tree / "etc/shadow", 0, 42)
+    (tree / "proc/1").mkdir(parents=True)
+    (tree / "proc/1/status").write_text("x")
+    spec = LayerSpec(
+        "ADD rootfs /", tree=tree, keep_owners=True, exclude=lambda rel: rel.startswith("proc/")
+    )
+    img = build_image([spec], ImageConfig(), tmp_path / "blobs", compression=Compression.NONE)
+    tar = img.blob_path(img.layers[0].digest).read_bytes()
+    owners = {m.name: (m.uid, m.gid) for m in _members(tar)}
+    assert owners == {"etc": (0, 0), "etc/shadow": (0, 42), "proc": (0, 0)}
