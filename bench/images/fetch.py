@@ -389,13 +389,3 @@ def npm_ci(project: str, cache: Path, dest: Path) -> Path:
     if subprocess.run([*base, "--offline"], cwd=dest, capture_output=True).returncode != 0:
         run([*base, "--prefer-offline"], cwd=dest, stdout=subprocess.DEVNULL)
     return dest
-
-
-def tree_size(root: Path) -> int:
-    total = 0
-    for cur, _, files in os.walk(root):
-        for f in files:
-            p = os.path.join(cur, f)
-            if not os.path.islink(p):
-                total += os.lstat(p).st_size
-    return total
