@@ -5,6 +5,7 @@
     python bench/images/build.py example --out examples/out  # the small quick-start image
     python bench/images/build.py python-app node-app         # some images (bases come along)
     python bench/images/build.py push --registry 127.0.0.1:5000   # all built OCI layouts
+    python bench/images/build.py verify                      # re-read every output with skopeo
     python bench/images/build.py list
 
 Each image lands in OUT/NAME/ as an OCI layout (oci/), an OCI archive, a classic docker-archive
@@ -102,6 +103,39 @@ def cmd_push(
     return 0
 
 
+def _skopeo_json(*args: str) -> dict[str, object]:
+    p = subprocess.run(["skopeo", *args], check=True, capture_output=True, text=True)
+    result: dict[str, object] = json.loads(p.stdout)
+    return result
+
+
+def cmd_verify(out: Path, names: list[str]) -> int:
+    """Reads every output of every built image with skopeo and compares the manifest digest
+    (OCI outputs) and the diff_ids (docker-archives) with build.json."""
+    out = out.resolve()
+    todo = names or [r.name for r in recipes.ALL if (out / r.name / "build.json").exists()]
+    bad = 0
+    for name in todo:
+        rec = json.loads((out / name / "build.json").read_text())
+        diff_ids = [ly["diff_id"] for ly in rec["image"]["layers"]]
+        outs = ocibuild.outputs(out, name)
+        checks = {
+            "oci": _skopeo_json("inspect", f"oci:{outs['oci']}:{ocibuild.TAG}")["Digest"]
+            == rec["manifest_digest"],
+            "oci-archive": _skopeo_json(
+                "inspect", f"oci-archive:{outs['oci-archive']}:{ocibuild.TAG}"
+            )["Digest"]
+            == rec["manifest_digest"],
+        }
+        for kind in ("docker-archive", "docker25-archive"):
+            ref = f"docker-archive:{outs[kind]}:{rec['ref']}"
+            checks[kind] = _skopeo_json("inspect", ref)["Layers"] == diff_ids
+        failed = [k for k, ok in checks.items() if not ok]
+        bad += len(failed)
+        print(f"{name:14} {'ok' if not failed else 'MISMATCH in ' + ', '.join(failed)}")
+    return 1 if bad else 0
+
+
 def cmd_list(out: Path) -> int:
     for r in recipes.ALL:
         rec_path = out / r.name / "build.json"
@@ -120,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("what", nargs="+", help=f"all, push, list, or image names: {', '.join(names)}")
+    p.add_argument(
+        "what", nargs="+", help=f"all, push, verify, list, or image names: {', '.join(names)}"
+    )
     p.add_argument(
         "--out", type=Path, default=HERE.parent / "out", help="output dir (default bench/out)"
     )
@@ -135,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     first = a.what[0]
     if first == "list":
         return cmd_list(a.out)
+    if first == "verify":
+        return cmd_verify(a.out, a.what[1:])
     if first == "push":
         if not a.registry:
             p.error("push needs --registry HOST:PORT")
