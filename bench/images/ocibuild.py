@@ -71,7 +71,9 @@ class Recipe:
 def _sources_hash() -> str:
     # The code that writes the bytes is an input too.
     h = hashlib.sha256()
-    files = [*sorted(HERE.rglob("*.py")), REPO / "src/hullcheck/image/writer.py"]
+    # build.py is left out: it only drives the build (CLI, push, verify).
+    files = [p for p in sorted(HERE.rglob("*.py")) if p.name != "build.py"]
+    files.append(REPO / "src/hullcheck/image/writer.py")
     files += sorted((HERE / "requirements").glob("*.txt")) + sorted((HERE / "npm").rglob("*.json"))
     for f in files:
         h.update(f.relative_to(REPO).as_posix().encode() + b"\0" + f.read_bytes())
