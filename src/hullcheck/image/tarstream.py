@@ -23,6 +23,7 @@ from hullcheck.errors import ImageError, LimitExceededError, UnsafeContentError
 
 BLOCK = 512
 _CHUNK = 1 << 20
+_READ = 8 << 20
 
 # Entry kinds (the values appear in JSON output and caches).
 REG, DIR, SYMLINK, HARDLINK, CHAR, BLOCKDEV, FIFO, OTHER = "f", "d", "l", "h", "c", "b", "p", "?"
@@ -198,7 +199,9 @@ class TarStream:
 
     # -- buffered primitives -------------------------------------------------------------
     def _more(self) -> bytes:
-        chunk = self._f.read(_CHUNK)
+        # Ask for more than a decompressor chunk: the pipeline then hands over whole chunks
+        # without slicing (copying) them.
+        chunk = self._f.read(_READ)
         if chunk:
             self.bytes_read += len(chunk)
             if self.bytes_read > self._limits.max_layer_bytes:
