@@ -24,8 +24,16 @@ def registry_options(insecure: list[str] | None, username: str | None, password_
     from hullcheck.image.registry import RegistryOptions
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    observer = None
+    if sys.stderr.isatty():
+        from hullcheck.cli.progress import TerminalDownloads
+
+        observer = TerminalDownloads()
     return RegistryOptions.from_env(
-        insecure_registries=tuple(insecure) if insecure else None, username=username, password=password
+        insecure_registries=tuple(insecure) if insecure else None,
+        username=username,
+        password=password,
+        observer=observer,
     )
 
 

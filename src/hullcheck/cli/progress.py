@@ -47,3 +47,46 @@ def layer_progress(total_layers: int, *, enabled: bool | None = None) -> Iterato
         console=Console(stderr=True), transient=True,
     ) as p:
         yield LayerProgress(p, total_layers)
+
+
+class TerminalDownloads:
+    """Registry download progress (a PullObserver): a bar per layer while any is downloading.
+
+    Started on the first download and stopped when none is left, so commands need no extra
+    context; methods are called from download threads, hence the lock.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def blob_started(self, digest: str, size: int) -> None:
+        with self._lock:
+            if self._progress is None:
+                from rich.console import Console
+                from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+                self._progress = Progress(
+                    TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                    console=Console(stderr=True), transient=True,
+                )
+                self._progress.start()
+            self._tasks[digest] = self._progress.add_task(f"pull {digest[7:19]}", total=size or None)
+
+    def blob_progress(self, digest: str, nbytes: int) -> None:
+        with self._lock:
+            task = self._tasks.get(digest)
+            if task is not None and self._progress is not None:
+                self._progress.advance(task, nbytes)
+
+    def blob_done(self, digest: str, cached: bool) -> None:
+        with self._lock:
+            task = self._tasks.pop(digest, None)
+            if task is not None and self._progress is not None:
+                self._progress.remove_task(task)
+            if not self._tasks and self._progress is not None:
+                self._progress.stop()
+                self._progress = None
