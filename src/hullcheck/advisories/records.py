@@ -10,41 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from hullcheck.model.finding import FixState, SeverityLevel
 
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    NEGLIGIBLE = "negligible"
-    UNKNOWN = "unknown"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK = {
-    Severity.UNKNOWN: 0,
-    Severity.NEGLIGIBLE: 1,
-    Severity.LOW: 2,
-    Severity.MEDIUM: 3,
-    Severity.HIGH: 4,
-    Severity.CRITICAL: 5,
-}
-
-
-class FixState(StrEnum):
-    """Stored in ``database_specific["fix_state"]`` of distro affected entries."""
-
-    FIXED = "fixed"  # a fixed version exists (the range says which)
-    NOT_FIXED = "not-fixed"  # affected, no fix yet
-    WONT_FIX = "wont-fix"  # affected, the distro decided not to fix (no DSA, ignored, end of life)
-    NOT_AFFECTED = "not-affected"  # the release never shipped the flaw (fixed version "0")
-    UNKNOWN = "unknown"  # the distro has not looked yet ("undetermined")
+# One severity scale and one set of fix states for the whole project (model.finding); the store
+# keeps the names it has always used.
+Severity = SeverityLevel
+__all__ = ["Advisory", "AffectedRecord", "FixState", "Severity", "SeverityScore"]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,20 @@ class _Stop(Exception):
     pass
 
 
+def _put(q: Any, item: object, stop: Any) -> None:
+    """Put into a bounded queue, giving up (``_Stop``) once the consumer has gone away."""
+    import queue
+
+    while True:
+        if stop.is_set():
+            raise _Stop
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
 class _ThreadedSha256:
     """sha256 computed on its own thread (hashlib releases the GIL), fed through a small queue.
 
@@ -56,16 +70,7 @@ class _ThreadedSha256:
             self._h.update(item)
 
     def update(self, data: bytes) -> None:
-        import queue
-
-        while True:
-            if self._stop.is_set():
-                raise _Stop
-            try:
-                self._q.put(data, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        _put(self._q, data, self._stop)
 
     def close(self) -> None:
         import queue
@@ -120,16 +125,7 @@ class LayerPipeline(io.RawIOBase):
 
     # -- worker --------------------------------------------------------------------------
     def _put(self, item: bytes | BaseException | None) -> None:
-        import queue
-
-        while True:
-            if self._stop.is_set():
-                raise _Stop
-            try:
-                self._q.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        _put(self._q, item, self._stop)
 
     def _emit(self, data: bytes, hu: Any) -> None:
         if not data:
