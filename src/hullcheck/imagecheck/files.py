@@ -1,0 +1,126 @@
+"""Checks on file modes and names, from the layer headers (no file content is read)."""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+from collections import defaultdict
+from collections.abc import Iterator
+
+from hullcheck.image.filesystem import FileEntry, all_files
+from hullcheck.image.tarstream import DIR, HARDLINK, REG
+from hullcheck.imagecheck import catalog as C
+from hullcheck.imagecheck.context import CheckContext, capped
+from hullcheck.model.checks import Misconfiguration
+from hullcheck.model.finding import SeverityLevel
+
+LIST_IN_MESSAGE = 10
+LIST_IN_EVIDENCE = 100
+
+# setuid/setgid programs that Debian, Ubuntu, Alpine and RHEL-family base images ship on purpose
+# (login, password and mount tools); reported at LOW, anything else at the check's MEDIUM.
+_COMMON_PRIVILEGED = frozenset(
+    f"{d}/{name}"
+    for d in ("/bin", "/usr/bin", "/sbin", "/usr/sbin")
+    for name in (
+        "passwd", "chfn", "chsh", "chage", "expiry", "gpasswd", "newgrp", "su", "mount", "umount",
+        "wall", "write", "write.ul", "crontab", "ssh-agent", "unix_chkpwd", "pam_extrausers_chkpwd",
+        "newuidmap", "newgidmap", "ping", "pam_timestamp_check", "bbsuid", "sudo",
+    )
+) | frozenset({
+    "/usr/lib/openssh/ssh-keysign", "/usr/libexec/openssh/ssh-keysign",
+    "/usr/lib/dbus-1.0/dbus-daemon-launch-helper", "/usr/libexec/dbus-daemon-launch-helper",
+})
+_SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock")
+
+# File names that usually hold keys or credentials.
+_SECRET_NAMES = frozenset({
+    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", ".env",
+    "credentials", "credentials.json", ".netrc", "_netrc", ".git-credentials", ".pgpass",
+    ".pypirc", ".npmrc", ".htpasswd", "secrets.json", "secrets.yaml", "secrets.yml",
+    "service-account.json", "terraform.tfstate",
+})
+_SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".ovpn", ".tfvars")
+_SECRET_PATH_SUFFIXES = ("/.docker/config.json", "/.aws/credentials", "/.kube/config", "/.ssh/authorized_keys")
+# Public certificates and test fixtures shipped inside packages are not secrets.
+_NOT_SECRET_DIRS = ("/etc/ssl/certs/", "/usr/share/", "/usr/lib/", "/usr/local/lib/", "/etc/pki/ca-trust/")
+_NOT_SECRET_PARTS = ("/site-packages/", "/dist-packages/", "/node_modules/", "/test/", "/tests/")
+
+
+def _files_only(e: FileEntry) -> bool:
+    return e.kind in (REG, HARDLINK)
+
+
+def _grouped(
+    check: C.Check, what: str, hits: dict[tuple[int, SeverityLevel], list[str]]
+) -> Iterator[Misconfiguration]:
+    """One finding per (layer, severity): bounded output however many files match."""
+    for (layer, severity), paths in sorted(hits.items(), key=lambda kv: (-kv[0][1].rank, kv[0][0])):
+        paths.sort()
+        n = len(paths)
+        yield check.finding(
+            f"{n} {what} in layer {layer}: {capped(paths, LIST_IN_MESSAGE)}",
+            evidence="\n".join(paths[:LIST_IN_EVIDENCE]) + (f"\n... and {n - LIST_IN_EVIDENCE} more"
+                                                           if n > LIST_IN_EVIDENCE else ""),
+            layer_index=layer,
+            severity=severity,
+        )
+
+
+def check_setuid(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    hits: dict[tuple[int, SeverityLevel], list[str]] = defaultdict(list)
+    for e in ctx.view:
+        if not _files_only(e) or not e.mode & (stat.S_ISUID | stat.S_ISGID):
+            continue
+        bits = "+".join(b for b, m in (("setuid", stat.S_ISUID), ("setgid", stat.S_ISGID)) if e.mode & m)
+        sev = SeverityLevel.LOW if e.path in _COMMON_PRIVILEGED else C.SETUID.severity
+        hits[(e.layer, sev)].append(f"{e.path} ({bits}, {stat.S_IMODE(e.mode):04o})")
+    yield from _grouped(C.SETUID, "setuid/setgid file(s)", hits)
+
+
+def _in_scratch(path: str) -> bool:
+    return any(path == d or path.startswith(d + "/") for d in _SCRATCH_DIRS)
+
+
+def check_world_writable(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    hits: dict[tuple[int, SeverityLevel], list[str]] = defaultdict(list)
+    for e in ctx.view:
+        if not e.mode & stat.S_IWOTH:
+            continue
+        if e.kind == DIR:
+            if e.mode & stat.S_ISVTX:
+                continue  # sticky: others cannot replace each other's files
+            label = f"{e.path}/ (directory, {stat.S_IMODE(e.mode):04o})"
+        elif _files_only(e):
+            if _in_scratch(posixpath.dirname(e.path)):
+                continue
+            label = f"{e.path} ({stat.S_IMODE(e.mode):04o})"
+        else:
+            continue  # symlinks are always 0777; device nodes are the runtime's business
+        hits[(e.layer, C.WORLD_WRITABLE.severity)].append(label)
+    yield from _grouped(C.WORLD_WRITABLE, "world-writable path(s)", hits)
+
+
+def secret_file_name(path: str) -> bool:
+    if path.startswith(_NOT_SECRET_DIRS) or any(p in path for p in _NOT_SECRET_PARTS):
+        return False
+    base = posixpath.basename(path)
+    if base in _SECRET_NAMES or base.startswith(".env."):
+        return True
+    return base.endswith(_SECRET_SUFFIXES) or path.endswith(_SECRET_PATH_SUFFIXES)
+
+
+def check_deleted_secret_files(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    view = ctx.view
+    for e in all_files(ctx.scans):
+        if e.kind != REG or e.size == 0 or not secret_file_name(e.path):
+            continue
+        final = view.layer_of(e.path)
+        if final == e.layer:
+            continue  # still visible: the secret scanner looks at its content
+        how = "deleted" if final is None else f"replaced by layer {final}"
+        yield C.DELETED_SECRET_FILE.finding(
+            f"{e.path} ({e.size} bytes) was added in layer {e.layer} and {how}; it is still in layer {e.layer}",
+            evidence=e.path,
+            layer_index=e.layer,
+        )

@@ -1,0 +1,122 @@
+"""Checks on what is installed: package manager caches, SSH servers, sudo."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from hullcheck.catalog.runner import OS_TYPES
+from hullcheck.image.tarstream import REG
+from hullcheck.imagecheck import catalog as C
+from hullcheck.imagecheck.context import CheckContext
+from hullcheck.model.checks import Misconfiguration
+
+
+@dataclass(frozen=True)
+class CacheKind:
+    name: str
+    where: str  # shown to the user
+    matches: Callable[[str], bool]
+
+
+def _under(*prefixes: str) -> Callable[[str], bool]:
+    return lambda p: p.startswith(prefixes)
+
+
+def _containing(part: str) -> Callable[[str], bool]:
+    return lambda p: part in p
+
+
+def _apt_lists(p: str) -> bool:
+    # `lock` and `partial/` exist (empty) even in cleaned images.
+    return p.startswith("/var/lib/apt/lists/") and not p.startswith("/var/lib/apt/lists/partial/") \
+        and p != "/var/lib/apt/lists/lock"
+
+
+CACHES: tuple[CacheKind, ...] = (
+    CacheKind("apt package lists", "/var/lib/apt/lists", _apt_lists),
+    CacheKind("apt downloaded packages", "/var/cache/apt/archives",
+              lambda p: p.startswith("/var/cache/apt/archives/") and p.endswith(".deb")),
+    CacheKind("apt package cache", "/var/cache/apt/*.bin",
+              lambda p: p.startswith("/var/cache/apt/") and p.count("/") == 4 and p.endswith(".bin")),
+    CacheKind("apk cache", "/var/cache/apk", _under("/var/cache/apk/", "/etc/apk/cache/")),
+    CacheKind("yum/dnf cache", "/var/cache/yum, /var/cache/dnf", _under("/var/cache/yum/", "/var/cache/dnf/")),
+    CacheKind("pip cache", "~/.cache/pip", _containing("/.cache/pip/")),
+    CacheKind("npm cache", "~/.npm/_cacache", _containing("/.npm/_cacache/")),
+    CacheKind("yarn cache", "~/.cache/yarn", _containing("/.cache/yarn/")),
+    CacheKind("Go build cache", "~/.cache/go-build", _containing("/.cache/go-build/")),
+)
+
+SSH_PACKAGES = frozenset({"openssh-server", "openssh-server-pam", "dropbear", "dropbear-bin", "tinysshd"})
+SSH_FILES = ("/usr/sbin/sshd", "/usr/sbin/dropbear", "/usr/bin/dropbear")
+SUDO_PACKAGES = frozenset({"sudo", "sudo-ldap", "doas", "opendoas"})
+SUDO_FILES = ("/usr/bin/sudo", "/usr/bin/doas")
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    v = float(n)
+    for unit in ("KiB", "MiB"):
+        v /= 1024
+        if v < 1024:
+            return f"{v:.1f} {unit}"
+    return f"{v / 1024:.1f} GiB"
+
+
+def check_caches(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    # kind -> layer -> (files, bytes)
+    found: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for e in ctx.view:
+        if e.kind != REG or e.size == 0:
+            continue
+        for kind in CACHES:
+            if kind.matches(e.path):
+                acc = found[kind.name][e.layer]
+                acc[0] += 1
+                acc[1] += e.size
+                break
+    for kind in CACHES:
+        per_layer = found.get(kind.name)
+        if not per_layer:
+            continue
+        files = sum(v[0] for v in per_layer.values())
+        size = sum(v[1] for v in per_layer.values())
+        main_layer = max(per_layer, key=lambda k: (per_layer[k][1], k))
+        layers = ", ".join(str(k) for k in sorted(per_layer))
+        yield C.PACKAGE_CACHE.finding(
+            f"{kind.name} left in {kind.where}: {files} file(s), {_size(size)} (layer {layers})",
+            evidence=kind.where,
+            layer_index=main_layer,
+        )
+
+
+def _installed(
+    ctx: CheckContext, names: frozenset[str], paths: tuple[str, ...]
+) -> tuple[str, str, int | None] | None:
+    """(what, evidence, layer) of the first matching OS package, else of the first present file."""
+    for p in ctx.packages:
+        if p.type in OS_TYPES and p.name in names:
+            return f"package {p.name} {p.version}", f"{p.type.value}:{p.name}@{p.version}", p.layer_index
+    view = ctx.view
+    for path in paths:
+        real = view.resolve(path)
+        entry = view.get(real) if real else None
+        if entry is not None and entry.kind != "d":
+            return f"{path}", path, entry.layer
+    return None
+
+
+def check_ssh_server(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    hit = _installed(ctx, SSH_PACKAGES, SSH_FILES)
+    if hit:
+        what, evidence, layer = hit
+        yield C.SSH_SERVER.finding(f"an SSH server is installed: {what}", evidence=evidence, layer_index=layer)
+
+
+def check_sudo(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    hit = _installed(ctx, SUDO_PACKAGES, SUDO_FILES)
+    if hit:
+        what, evidence, layer = hit
+        yield C.SUDO.finding(f"a privilege-raising tool is installed: {what}", evidence=evidence, layer_index=layer)
