@@ -108,7 +108,7 @@ def check_history_secrets(ctx: CheckContext) -> Iterator[Misconfiguration]:
         if ins.keyword in ("ENV", "ARG"):
             found = ((ins.keyword, n, v) for n, v in _assignments(ins.text))
         else:
-            found = (("build arg", n, v) for n, v in ins.build_args)
+            found = (("build-arg", n, v) for n, v in ins.build_args)
         for kind, name, value in found:
             if kind == "ENV" and name in in_env:
                 continue
@@ -118,6 +118,6 @@ def check_history_secrets(ctx: CheckContext) -> Iterator[Misconfiguration]:
             seen.add((kind, name))
             yield C.BUILD_ARG_SECRET.finding(
                 f"{kind} {name} in history entry {ins.index} looks like a secret: {reason}",
-                evidence=f"history[{ins.index}]: {kind} {name}={mask(value)}",
+                evidence=f"history[{ins.index}] {kind} {name}={mask(value)}",
                 layer_index=ins.layer_index,
             )

@@ -51,30 +51,34 @@ def _files_only(e: FileEntry) -> bool:
     return e.kind in (REG, HARDLINK)
 
 
-def _grouped(
-    check: C.Check, what: str, hits: dict[tuple[int, SeverityLevel], list[str]]
-) -> Iterator[Misconfiguration]:
-    """One finding per (layer, severity): bounded output however many files match."""
-    for (layer, severity), paths in sorted(hits.items(), key=lambda kv: (-kv[0][1].rank, kv[0][0])):
-        paths.sort()
-        n = len(paths)
+Hits = dict[tuple[int, SeverityLevel], list[tuple[str, str]]]  # (layer, severity) -> (path, label)
+
+
+def _grouped(check: C.Check, what: str, hits: Hits) -> Iterator[Misconfiguration]:
+    """One finding per (layer, severity), so output stays bounded however many files match. The
+    message shows labelled paths, the evidence one path per line (capped)."""
+    for (layer, severity), found in sorted(hits.items(), key=lambda kv: (-kv[0][1].rank, kv[0][0])):
+        found.sort()
+        n = len(found)
+        paths = [p for p, _label in found[:LIST_IN_EVIDENCE]]
+        if n > LIST_IN_EVIDENCE:
+            paths.append(f"... and {n - LIST_IN_EVIDENCE} more")
         yield check.finding(
-            f"{n} {what} in layer {layer}: {capped(paths, LIST_IN_MESSAGE)}",
-            evidence="\n".join(paths[:LIST_IN_EVIDENCE]) + (f"\n... and {n - LIST_IN_EVIDENCE} more"
-                                                           if n > LIST_IN_EVIDENCE else ""),
+            f"{n} {what} in layer {layer}: {capped([label for _p, label in found], LIST_IN_MESSAGE)}",
+            evidence="\n".join(paths),
             layer_index=layer,
             severity=severity,
         )
 
 
 def check_setuid(ctx: CheckContext) -> Iterator[Misconfiguration]:
-    hits: dict[tuple[int, SeverityLevel], list[str]] = defaultdict(list)
+    hits: Hits = defaultdict(list)
     for e in ctx.view:
         if not _files_only(e) or not e.mode & (stat.S_ISUID | stat.S_ISGID):
             continue
         bits = "+".join(b for b, m in (("setuid", stat.S_ISUID), ("setgid", stat.S_ISGID)) if e.mode & m)
         sev = SeverityLevel.LOW if e.path in _COMMON_PRIVILEGED else C.SETUID.severity
-        hits[(e.layer, sev)].append(f"{e.path} ({bits}, {stat.S_IMODE(e.mode):04o})")
+        hits[(e.layer, sev)].append((e.path, f"{e.path} ({bits}, {stat.S_IMODE(e.mode):04o})"))
     yield from _grouped(C.SETUID, "setuid/setgid file(s)", hits)
 
 
@@ -83,7 +87,7 @@ def _in_scratch(path: str) -> bool:
 
 
 def check_world_writable(ctx: CheckContext) -> Iterator[Misconfiguration]:
-    hits: dict[tuple[int, SeverityLevel], list[str]] = defaultdict(list)
+    hits: Hits = defaultdict(list)
     for e in ctx.view:
         if not e.mode & stat.S_IWOTH:
             continue
@@ -97,7 +101,7 @@ def check_world_writable(ctx: CheckContext) -> Iterator[Misconfiguration]:
             label = f"{e.path} ({stat.S_IMODE(e.mode):04o})"
         else:
             continue  # symlinks are always 0777; device nodes are the runtime's business
-        hits[(e.layer, C.WORLD_WRITABLE.severity)].append(label)
+        hits[(e.layer, C.WORLD_WRITABLE.severity)].append((e.path, label))
     yield from _grouped(C.WORLD_WRITABLE, "world-writable path(s)", hits)
 
 

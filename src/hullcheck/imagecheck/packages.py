@@ -101,8 +101,10 @@ def _installed(
             return f"package {p.name} {p.version}", f"{p.type.value}:{p.name}@{p.version}", p.layer_index
     view = ctx.view
     for path in paths:
-        real = view.resolve(path)
-        entry = view.get(real) if real else None
+        entry = view.get(path)
+        if entry is None:  # /usr/sbin may be reached through a symlink (/sbin -> usr/sbin)
+            real = view.resolve(path)
+            entry = view.get(real) if real else None
         if entry is not None and entry.kind != "d":
             return f"{path}", path, entry.layer
     return None
