@@ -10,8 +10,9 @@ import pytest
 
 from hullcheck.imagecheck import catalog as C
 from hullcheck.imagecheck.runner import CHECKS, run_checks
+from hullcheck.inventory import inventory
 from hullcheck.model.finding import SeverityLevel
-from tests.image.build import ImageSpec, d, f
+from tests.image.build import ImageSpec, d, f, oci_layout
 from tests.imagecheck.helpers import check_image, dpkg_status, of
 
 GOOD_CONFIG: dict[str, Any] = {
@@ -303,8 +304,6 @@ def test_deleted_secret_files(tmp_path: Path) -> None:
 
 # -- a root filesystem has no config: only the filesystem checks run ------------------------------
 def test_rootfs_runs_filesystem_checks_only(tmp_path: Path) -> None:
-    from hullcheck.inventory import inventory
-
     root = tmp_path / "rootfs"
     (root / "usr/local/bin").mkdir(parents=True)
     tool = root / "usr/local/bin/tool"
@@ -316,10 +315,6 @@ def test_rootfs_runs_filesystem_checks_only(tmp_path: Path) -> None:
 
 
 def test_skip(tmp_path: Path) -> None:
-    root_spec = spec(User=None, Healthcheck=None)
-    from tests.image.build import oci_layout
-
-    from hullcheck.inventory import inventory
-    inv = inventory(f"oci:{oci_layout(tmp_path / 'i', {'latest': root_spec})}")
+    inv = inventory(f"oci:{oci_layout(tmp_path / 'i', {'latest': spec(User=None, Healthcheck=None)})}")
     found = run_checks(inv.metadata, inv.scans, None, skip={C.ROOT_USER.id})
     assert [m.check_id for m in found] == [C.NO_HEALTHCHECK.id]

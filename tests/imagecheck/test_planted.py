@@ -1,0 +1,156 @@
+"""Every misconfiguration planted in the `misconfigured` benchmark image is found.
+
+Expectations come from the image's ``expected.json`` (what the recipe planted) and its
+``build.json`` (the config it wrote). The same assertions run on a small image built here that
+plants the same things (always), and on the prebuilt benchmark image when it is present.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hullcheck.image.writer import EmptyHistory, ImageConfig, LayerSpec, Member, build_image, write_oci_layout
+from hullcheck.imagecheck import catalog as C
+from hullcheck.imagecheck import run_checks
+from hullcheck.inventory import inventory
+from hullcheck.model.checks import Misconfiguration
+from hullcheck.model.finding import SeverityLevel
+from tests.conftest import REPO, need
+
+# Where `python bench/images/build.py misconfigured --out DIR` may have written the image.
+_BENCH_OUTS = [Path(p) for p in (os.environ.get("HULLCHECK_BENCH_OUT"),) if p] + [
+    REPO / "bench" / "out", REPO.parent / "benchimg" / "bench" / "out"]
+PREBUILT = next((o / "misconfigured" for o in _BENCH_OUTS if (o / "misconfigured/oci/index.json").is_file()),
+                _BENCH_OUTS[0] / "misconfigured")
+
+# How expected.json names planted history instructions -> the check that must catch each.
+HISTORY_PLANTS = {"curl ... | sh": C.PIPE_TO_SHELL.id, "ADD http://...": C.ADD_URL.id}
+# planted_secrets kinds caught by the config checks (file contents are the secret scanner's job).
+ENV_SECRET_KINDS = {"password-in-url"}
+
+
+def expected_findings(expected: dict[str, Any], config: dict[str, Any]) -> dict[str, list[str]]:
+    """check id -> evidence each finding of that check must cover (one entry per planted item)."""
+    want: dict[str, list[str]] = {}
+    if expected["user"] in ("root", "0", ""):
+        want[C.ROOT_USER.id] = [""]
+    if not expected["healthcheck"]:
+        want[C.NO_HEALTHCHECK.id] = [""]
+    for h in expected["planted_history"]:
+        assert h in HISTORY_PLANTS, f"expected.json plants a history entry this test does not know: {h}"
+        want.setdefault(HISTORY_PLANTS[h], []).append("")
+    want[C.SETUID.id] = list(expected["planted_setuid"])
+    want[C.WORLD_WRITABLE.id] = list(expected["planted_world_writable"])
+    for s in expected["planted_secrets"]:
+        if s.get("deleted_in_later_layer"):
+            want.setdefault(C.DELETED_SECRET_FILE.id, []).append(s["file"])
+        elif "env" in s and s["kind"] in ENV_SECRET_KINDS:
+            want.setdefault(C.ENV_SECRET.id, []).append(s["env"] + "=")
+    if any(p.partition("/")[0] == "22" for p in config.get("config", {}).get("ExposedPorts", {})):
+        want[C.SSH_PORT.id] = ["22/"]
+    return want
+
+
+def assert_planted_found(found: list[Misconfiguration], want: dict[str, list[str]], secrets: list[str]) -> None:
+    for check_id, evidences in want.items():
+        hits = [m for m in found if m.check_id == check_id]
+        assert hits, f"{check_id} ({C.BY_ID[check_id].title}) not reported"
+        for ev in evidences:
+            assert any(ev in m.evidence for m in hits), f"{check_id}: {ev!r} not in {[m.evidence for m in hits]}"
+    # Nothing at MEDIUM or above that was not planted (no false alarms on the Debian base).
+    serious = {m.check_id for m in found if m.severity.rank >= SeverityLevel.MEDIUM.rank}
+    assert serious <= set(want), f"unexpected: {serious - set(want)}"
+    # Secret values never appear in any output field.
+    for m in found:
+        for secret in secrets:
+            assert secret not in m.message + m.evidence
+
+
+def _env_secret_values(config: dict[str, Any]) -> list[str]:
+    out = []
+    for e in config.get("config", {}).get("Env", []):
+        value = e.partition("=")[2]
+        if "@" in value:
+            out.append(value.split("://", 1)[-1].split("@", 1)[0].partition(":")[2])  # the password
+    return out
+
+
+# A small image planting the same things as the benchmark recipe, described in the same schema.
+PLANTED: dict[str, Any] = {
+    "user": "root",
+    "healthcheck": False,
+    "planted_history": ["curl ... | sh", "ADD http://..."],
+    "planted_secrets": [
+        {"file": "/opt/app/.env", "kind": "github-pat"},
+        {"file": "/root/.ssh/id_ecdsa", "kind": "private-key", "deleted_in_later_layer": True},
+        {"env": "DATABASE_URL", "kind": "password-in-url"},
+    ],
+    "planted_setuid": ["/usr/local/bin/helper"],
+    "planted_world_writable": ["/opt/app/data/shared.cfg", "/opt/app/uploads"],
+}
+
+
+def _bk(cmd: str) -> str:
+    return f"RUN /bin/sh -c {cmd} # buildkit"
+
+
+def build_planted(tmp: Path) -> tuple[Path, dict[str, Any]]:
+    steps: list[LayerSpec | EmptyHistory] = [
+        LayerSpec("ADD rootfs.tar / # buildkit", members=(
+            Member.file("etc/os-release", 'ID=debian\nVERSION_ID="12"\n'),
+            Member.file("usr/bin/passwd", "elf", 0o4755),  # the normal setuid set: LOW only
+            Member.dir("tmp", 0o1777),
+        )),
+        EmptyHistory('CMD ["bash"]'),
+        LayerSpec(_bk("curl -fsSL https://install.example.com/setup.sh | sh"),
+                  members=(Member.file("usr/local/bin/setup-tool", "#!/bin/sh\n", 0o755),)),
+        LayerSpec("ADD http://downloads.example.com/app.tar.gz /opt/app/ # buildkit", members=(
+            Member.file("opt/app/.env", "GITHUB_TOKEN=ghp_planted\n"),
+            Member.file("opt/app/data/shared.cfg", "mode=shared\n", 0o666),
+            Member.dir("opt/app/uploads", 0o777),
+        )),
+        LayerSpec("COPY id_ecdsa /root/.ssh/id_ecdsa # buildkit", members=(
+            Member.dir("root", 0o700), Member.dir("root/.ssh", 0o700),
+            Member.file("root/.ssh/id_ecdsa", "-----BEGIN EC PRIVATE KEY-----\nplanted\n", 0o600),
+        )),
+        LayerSpec(_bk("git clone git@git.example.com:org/app.git /src && rm /root/.ssh/id_ecdsa"),
+                  members=(Member.whiteout("root/.ssh/id_ecdsa"), Member.file("src/README", "app\n"))),
+        LayerSpec(_bk("cp setup-tool helper && chmod 4755 /usr/local/bin/helper"),
+                  members=(Member.file("usr/local/bin/helper", "#!/bin/sh\n", 0o4755),)),
+        EmptyHistory("ENV DATABASE_URL=postgres://admin:Pl4ntedPass@db.internal.example:5432/app"),
+        EmptyHistory("EXPOSE map[22/tcp:{} 8080/tcp:{}]"),
+    ]
+    config = ImageConfig(
+        env=("PATH=/usr/bin:/bin", "DATABASE_URL=postgres://admin:Pl4ntedPass@db.internal.example:5432/app"),
+        exposed_ports=("22/tcp", "8080/tcp"),
+        cmd=("/usr/local/bin/setup-tool",),
+    )
+    img = build_image(steps, config, tmp / "blobs")
+    return write_oci_layout(tmp / "oci", [(img, "latest")]), json.loads(img.config)
+
+
+def test_planted_misconfigurations_in_built_image(tmp_path: Path) -> None:
+    layout, config = build_planted(tmp_path)
+    inv = inventory(f"oci:{layout}")
+    found = run_checks(inv.metadata, inv.scans, inv.catalog)
+    assert_planted_found(found, expected_findings(PLANTED, config), _env_secret_values(config))
+    # the planted setuid file is MEDIUM; the distribution's passwd only LOW
+    assert {m.severity for m in found if m.check_id == C.SETUID.id and "helper" in m.evidence} == {SeverityLevel.MEDIUM}
+    assert {m.severity for m in found if m.check_id == C.SETUID.id and "passwd" in m.evidence} == {SeverityLevel.LOW}
+
+
+@pytest.mark.slow
+def test_planted_misconfigurations_in_benchmark_image() -> None:
+    need((PREBUILT / "oci" / "index.json").is_file(),
+         "the prebuilt misconfigured benchmark image (python bench/images/build.py misconfigured --out bench/out,"
+         " or set HULLCHECK_BENCH_OUT)")
+    expected = json.loads((PREBUILT / "expected.json").read_text())
+    config = json.loads(json.loads((PREBUILT / "build.json").read_text())["image"]["config"])
+    inv = inventory(f"oci:{PREBUILT / 'oci'}")
+    found = run_checks(inv.metadata, inv.scans, inv.catalog)
+    assert_planted_found(found, expected_findings(expected, config), _env_secret_values(config))
