@@ -7,8 +7,8 @@ import stat
 from collections import defaultdict
 from collections.abc import Iterator
 
-from hullcheck.image.filesystem import FileEntry, all_files
 from hullcheck.image.tarstream import DIR, HARDLINK, REG
+from hullcheck.image.walk import FileRecord
 from hullcheck.imagecheck import catalog as C
 from hullcheck.imagecheck.context import CheckContext, capped
 from hullcheck.model.checks import Misconfiguration
@@ -47,8 +47,7 @@ _NOT_SECRET_DIRS = ("/etc/ssl/certs/", "/usr/share/", "/usr/lib/", "/usr/local/l
 _NOT_SECRET_PARTS = ("/site-packages/", "/dist-packages/", "/node_modules/", "/test/", "/tests/")
 
 
-def _files_only(e: FileEntry) -> bool:
-    return e.kind in (REG, HARDLINK)
+_FILE_KINDS = (REG, HARDLINK)
 
 
 Hits = dict[tuple[int, SeverityLevel], list[tuple[str, str]]]  # (layer, severity) -> (path, label)
@@ -73,12 +72,11 @@ def _grouped(check: C.Check, what: str, hits: Hits) -> Iterator[Misconfiguration
 
 def check_setuid(ctx: CheckContext) -> Iterator[Misconfiguration]:
     hits: Hits = defaultdict(list)
-    for e in ctx.view:
-        if not _files_only(e) or not e.mode & (stat.S_ISUID | stat.S_ISGID):
-            continue
-        bits = "+".join(b for b, m in (("setuid", stat.S_ISUID), ("setgid", stat.S_ISGID)) if e.mode & m)
-        sev = SeverityLevel.LOW if e.path in _COMMON_PRIVILEGED else C.SETUID.severity
-        hits[(e.layer, sev)].append((e.path, f"{e.path} ({bits}, {stat.S_IMODE(e.mode):04o})"))
+    cands = ctx.candidates(lambda r: bool(r[3] & (stat.S_ISUID | stat.S_ISGID)) and r[1] in _FILE_KINDS)
+    for (path, _kind, _size, mode, *_rest), layer in ctx.visible(cands):
+        bits = "+".join(b for b, m in (("setuid", stat.S_ISUID), ("setgid", stat.S_ISGID)) if mode & m)
+        sev = SeverityLevel.LOW if path in _COMMON_PRIVILEGED else C.SETUID.severity
+        hits[(layer, sev)].append((path, f"{path} ({bits}, {stat.S_IMODE(mode):04o})"))
     yield from _grouped(C.SETUID, "setuid/setgid file(s)", hits)
 
 
@@ -86,45 +84,46 @@ def _in_scratch(path: str) -> bool:
     return any(path == d or path.startswith(d + "/") for d in _SCRATCH_DIRS)
 
 
+def _world_writable(rec: FileRecord) -> bool:
+    mode, kind = rec[3], rec[1]
+    if not mode & stat.S_IWOTH:
+        return False
+    if kind == DIR:
+        return not mode & stat.S_ISVTX  # sticky: others cannot replace each other's files
+    # symlinks are always 0777; device nodes are the runtime's business; /tmp files are scratch
+    return kind in _FILE_KINDS and not _in_scratch(posixpath.dirname(rec[0]))
+
+
 def check_world_writable(ctx: CheckContext) -> Iterator[Misconfiguration]:
     hits: Hits = defaultdict(list)
-    for e in ctx.view:
-        if not e.mode & stat.S_IWOTH:
-            continue
-        if e.kind == DIR:
-            if e.mode & stat.S_ISVTX:
-                continue  # sticky: others cannot replace each other's files
-            label = f"{e.path}/ (directory, {stat.S_IMODE(e.mode):04o})"
-        elif _files_only(e):
-            if _in_scratch(posixpath.dirname(e.path)):
-                continue
-            label = f"{e.path} ({stat.S_IMODE(e.mode):04o})"
-        else:
-            continue  # symlinks are always 0777; device nodes are the runtime's business
-        hits[(e.layer, C.WORLD_WRITABLE.severity)].append((e.path, label))
+    for (path, kind, _size, mode, *_rest), layer in ctx.visible(ctx.candidates(_world_writable)):
+        what = "directory, " if kind == DIR else ""
+        label = f"{path}{'/' if kind == DIR else ''} ({what}{stat.S_IMODE(mode):04o})"
+        hits[(layer, C.WORLD_WRITABLE.severity)].append((path, label))
     yield from _grouped(C.WORLD_WRITABLE, "world-writable path(s)", hits)
 
 
+# One str.endswith over every path (it runs for each file of each layer).
+_SECRET_ENDINGS = tuple("/" + n for n in _SECRET_NAMES) + _SECRET_SUFFIXES + _SECRET_PATH_SUFFIXES
+
+
 def secret_file_name(path: str) -> bool:
-    if path.startswith(_NOT_SECRET_DIRS) or any(p in path for p in _NOT_SECRET_PARTS):
+    if not (path.endswith(_SECRET_ENDINGS) or "/.env." in path):
         return False
-    base = posixpath.basename(path)
-    if base in _SECRET_NAMES or base.startswith(".env."):
-        return True
-    return base.endswith(_SECRET_SUFFIXES) or path.endswith(_SECRET_PATH_SUFFIXES)
+    return not (path.startswith(_NOT_SECRET_DIRS) or any(p in path for p in _NOT_SECRET_PARTS))
 
 
 def check_deleted_secret_files(ctx: CheckContext) -> Iterator[Misconfiguration]:
-    view = ctx.view
-    for e in all_files(ctx.scans):
-        if e.kind != REG or e.size == 0 or not secret_file_name(e.path):
+    named = [(rec, scan.index) for scan in ctx.scans for rec in scan.files if secret_file_name(rec[0])]
+    for (path, kind, size, *_rest), layer in named:
+        if kind != REG or size == 0:
             continue
-        final = view.layer_of(e.path)
-        if final == e.layer:
+        final = ctx.final.layer_of(path)
+        if final == layer:
             continue  # still visible: the secret scanner looks at its content
         how = "deleted" if final is None else f"replaced by layer {final}"
         yield C.DELETED_SECRET_FILE.finding(
-            f"{e.path} ({e.size} bytes) was added in layer {e.layer} and {how}; it is still in layer {e.layer}",
-            evidence=e.path,
-            layer_index=e.layer,
+            f"{path} ({size} bytes) was added in layer {layer} and {how}; it is still in layer {layer}",
+            evidence=path,
+            layer_index=layer,
         )

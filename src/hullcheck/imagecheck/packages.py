@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from hullcheck.catalog.runner import OS_TYPES
-from hullcheck.image.tarstream import REG
+from hullcheck.image.tarstream import DIR, REG
+from hullcheck.image.walk import FileRecord
 from hullcheck.imagecheck import catalog as C
 from hullcheck.imagecheck.context import CheckContext
 from hullcheck.model.checks import Misconfiguration
@@ -65,17 +66,28 @@ def _size(n: int) -> str:
     return f"{v / 1024:.1f} GiB"
 
 
+# Cheap first filter on every path; CacheKind.matches then decides.
+_CACHE_PREFIXES = ("/var/lib/apt/lists/", "/var/cache/", "/etc/apk/cache/")
+_CACHE_PARTS = ("/.cache/", "/.npm/")
+
+
+def _maybe_cache(rec: FileRecord) -> bool:
+    path = rec[0]
+    if not (path.startswith(_CACHE_PREFIXES) or ("/." in path and any(p in path for p in _CACHE_PARTS))):
+        return False
+    return rec[1] == REG and rec[2] > 0
+
+
 def check_caches(ctx: CheckContext) -> Iterator[Misconfiguration]:
-    # kind -> layer -> (files, bytes)
+    cands = ctx.candidates(_maybe_cache)
+    # kind -> layer -> [files, bytes]
     found: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for e in ctx.view:
-        if e.kind != REG or e.size == 0:
-            continue
+    for (path, _kind, size, *_rest), layer in ctx.visible(cands):
         for kind in CACHES:
-            if kind.matches(e.path):
-                acc = found[kind.name][e.layer]
+            if kind.matches(path):
+                acc = found[kind.name][layer]
                 acc[0] += 1
-                acc[1] += e.size
+                acc[1] += size
                 break
     for kind in CACHES:
         per_layer = found.get(kind.name)
@@ -99,14 +111,10 @@ def _installed(
     for p in ctx.packages:
         if p.type in OS_TYPES and p.name in names:
             return f"package {p.name} {p.version}", f"{p.type.value}:{p.name}@{p.version}", p.layer_index
-    view = ctx.view
     for path in paths:
-        entry = view.get(path)
-        if entry is None:  # /usr/sbin may be reached through a symlink (/sbin -> usr/sbin)
-            real = view.resolve(path)
-            entry = view.get(real) if real else None
-        if entry is not None and entry.kind != "d":
-            return f"{path}", path, entry.layer
+        hit = ctx.final.find(path)
+        if hit is not None and hit[1] != DIR:
+            return path, path, hit[0]
     return None
 
 
