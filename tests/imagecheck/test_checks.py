@@ -318,3 +318,10 @@ def test_skip(tmp_path: Path) -> None:
     inv = inventory(f"oci:{oci_layout(tmp_path / 'i', {'latest': spec(User=None, Healthcheck=None)})}")
     found = run_checks(inv.metadata, inv.scans, None, skip={C.ROOT_USER.id})
     assert [m.check_id for m in found] == [C.NO_HEALTHCHECK.id]
+
+
+def test_documentation_lists_every_check() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "image-checks.md").read_text()
+    for c in C.ALL:
+        assert f"| {c.id} | {c.severity.value} | {c.title} |" in doc
+        assert c.rationale in doc and c.remediation in doc

@@ -45,10 +45,7 @@ _SECRET_PATH_SUFFIXES = ("/.docker/config.json", "/.aws/credentials", "/.kube/co
 # Public certificates and test fixtures shipped inside packages are not secrets.
 _NOT_SECRET_DIRS = ("/etc/ssl/certs/", "/usr/share/", "/usr/lib/", "/usr/local/lib/", "/etc/pki/ca-trust/")
 _NOT_SECRET_PARTS = ("/site-packages/", "/dist-packages/", "/node_modules/", "/test/", "/tests/")
-
-
 _FILE_KINDS = (REG, HARDLINK)
-
 
 Hits = dict[tuple[int, SeverityLevel], list[tuple[str, str]]]  # (layer, severity) -> (path, label)
 
