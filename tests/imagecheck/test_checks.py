@@ -325,3 +325,21 @@ def test_documentation_lists_every_check() -> None:
     for c in C.ALL:
         assert f"| {c.id} | {c.severity.value} | {c.title} |" in doc
         assert c.rationale in doc and c.remediation in doc
+
+
+def test_hostile_config_values(tmp_path: Path) -> None:
+    """Odd types and huge values in the config: findings, never a crash or a slow regex."""
+    config = {
+        "User": 0,
+        "Env": ["A" * 1_000_000 + "_TOKEN=" + "x" * 1_000_000, "=novalue", "NOEQUALS", "API_KEY=" + "y" * 100],
+        "Healthcheck": {"Test": "NONE"},
+        "Labels": {"org.opencontainers.image.base.name": "x" * 100_000 + ":latest", "n": 5},
+        "ExposedPorts": {"22": {}, "/tcp": {}, "": {}},
+    }
+    t0 = time.monotonic()
+    found = check_image(tmp_path, ImageSpec(layers=[[f("a", "1")]], config=config,
+                                            history=[{"created_by": "ENV " + "=" * 100_000}]))
+    assert time.monotonic() - t0 < 10
+    ids = {m.check_id for m in found}
+    assert {C.ROOT_USER.id, C.SSH_PORT.id, C.UNPINNED_BASE.id, C.ENV_SECRET.id} <= ids
+    assert all("y" * 20 not in m.message + m.evidence for m in found)
