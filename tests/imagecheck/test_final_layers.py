@@ -46,3 +46,13 @@ def test_same_answers_as_squashed_view(scans: list[LayerScan]) -> None:
         assert final.layer_of(p) == view.layer_of(p), p
         e = view.get(p)
         assert final.find(p) == ((e.layer, e.kind) if e else None)
+
+
+def test_file_over_an_unlisted_directory_hides_its_content() -> None:
+    """Layer 0 lists /a/b but not /a; layer 1 makes /a a file: a container sees no /a/b."""
+    scans = [
+        LayerScan(0, "sha256:0", files=[("/a/b", "f", 1, 0o4755, 0, 0, "")]),
+        LayerScan(1, "sha256:1", files=[("/a", "f", 1, 0o644, 0, 0, "")]),
+    ]
+    assert FinalLayers(scans).find("/a/b") is None
+    assert FinalLayers(scans).find("/a") == (1, "f")

@@ -77,6 +77,8 @@ class FinalLayers:
     Same rules as ``SquashedView`` (whiteouts and opaque markers hide lower layers, a non-directory
     replacing a directory hides what was under it), but answered per path from per-layer indexes
     instead of materialising the squashed tree, which costs ~10x more on a 50k-file image.
+    One deliberate difference: a non-directory hides what lower layers hold under its path even
+    when no layer listed that directory itself (as overlayfs does); SquashedView keeps those.
     """
 
     def __init__(self, scans: Sequence[LayerScan]) -> None:
