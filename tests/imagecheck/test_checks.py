@@ -282,6 +282,24 @@ def test_unpinned_base(tmp_path: Path, labels: dict[str, str], expect: str | Non
         assert len(found) == 1 and expect in found[0].message
 
 
+@pytest.mark.parametrize(("comment", "expect"), [
+    ("FROM docker.io/library/fedora:latest", "latest"),
+    ("FROM registry.example:5000/team/base:2.1", "without a digest"),
+    ("FROM docker.io/library/alpine@sha256:" + "c" * 64, None),
+    ("", None),
+])
+def test_unpinned_base_from_buildah_history(tmp_path: Path, comment: str, expect: str | None) -> None:
+    history = [{"created_by": "/bin/sh -c #(nop) ADD file:abc in / ", "created": "2024-01-01T00:00:00Z"},
+               {"created_by": "/bin/sh -c dnf install -y httpd", "comment": comment, "created": "2024-01-01T00:00:00Z"}]
+    img = ImageSpec(layers=[[f("a", "1")], [f("b", "2")]], history=history, config=GOOD_CONFIG)
+    found = of(check_image(tmp_path, img), C.UNPINNED_BASE.id)
+    if expect is None:
+        assert found == []
+    else:
+        (m,) = found
+        assert expect in m.message and m.evidence == f"history[1] comment: {comment.split()[1]}"
+
+
 def test_provenance_labels(tmp_path: Path) -> None:
     found = of(check_image(tmp_path, spec(Labels={"org.opencontainers.image.source": "https://x"})),
                C.PROVENANCE_LABELS.id)

@@ -55,11 +55,25 @@ def check_ports(ctx: CheckContext) -> Iterator[Misconfiguration]:
             yield C.SSH_PORT.finding(f"the image exposes port {port} (SSH)", evidence=f"ExposedPorts: {port}")
 
 
-def check_base_pinned(ctx: CheckContext) -> Iterator[Misconfiguration]:
-    """Only where the labels tell: the history of a built image does not name its base."""
+def _base_reference(ctx: CheckContext) -> tuple[str, str]:
+    """(base image reference, where it was read) from the OCI base labels or, failing that, the
+    ``FROM <ref>`` comment buildah/podman put on the first history entry of the final stage."""
     labels = ctx.metadata.label_map
     base = labels.get(BASE_NAME, "").strip()
-    if not base or "@sha256:" in base or labels.get(BASE_DIGEST, "").strip():
+    if base:
+        digest = labels.get(BASE_DIGEST, "").strip()
+        return (f"{base}@{digest}" if digest and "@" not in base else base), f"label {BASE_NAME}"
+    for i in range(len(ctx.metadata.history) - 1, -1, -1):
+        comment = ctx.metadata.history[i].comment.strip()
+        if comment.startswith("FROM ") and len(comment.split()) > 1:
+            return comment.split()[1][:1024], f"history[{i}] comment"
+    return "", ""
+
+
+def check_base_pinned(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    """Only where the image tells: BuildKit's history does not name the base image."""
+    base, where = _base_reference(ctx)
+    if not base or "@sha256:" in base or base == "scratch":
         return
     last = base.rsplit("/", 1)[-1]
     tag = last.partition(":")[2]
@@ -67,7 +81,7 @@ def check_base_pinned(ctx: CheckContext) -> Iterator[Misconfiguration]:
         msg = f"the base image {base} is referenced by the moving tag `latest`"
     else:
         msg = f"the base image {base} is referenced by tag, without a digest"
-    yield C.UNPINNED_BASE.finding(msg, evidence=f"{BASE_NAME}={base}")
+    yield C.UNPINNED_BASE.finding(msg, evidence=f"{where}: {base}")
 
 
 def check_provenance(ctx: CheckContext) -> Iterator[Misconfiguration]:
