@@ -11,6 +11,7 @@ import pytest
 from hullcheck.imagecheck import catalog as C
 from hullcheck.imagecheck.runner import CHECKS, run_checks
 from hullcheck.inventory import inventory
+from hullcheck.model import ImageMetadata, Platform
 from hullcheck.model.finding import SeverityLevel
 from tests.image.build import ImageSpec, d, f, oci_layout
 from tests.imagecheck.helpers import check_image, dpkg_status, of
@@ -114,6 +115,17 @@ def test_build_arg_and_history_env_secrets(tmp_path: Path) -> None:
     for m in found:
         for secret in ("ghp_abcdefghijklmnop", "npm_secretvalue", "hunter2", "topsecretsigning"):
             assert secret not in m.message + m.evidence
+
+
+def test_password_in_url_in_run(tmp_path: Path) -> None:
+    history = ["RUN /bin/sh -c git clone https://deploy:glpat-Planted123@git.example.com/org/app.git # buildkit",
+               "RUN /bin/sh -c git clone https://oauth2:${TOKEN}@git.example.com/org/lib.git # buildkit",
+               "RUN /bin/sh -c curl -fsSL https://example.com/x.tgz | tar xz # buildkit"]
+    layers = [[f("a", "1")], [f("b", "2")], [f("c", "3")]]
+    (m,) = of(check_image(tmp_path, spec(layers=layers, history=history)), C.BUILD_ARG_SECRET.id)
+    assert m.layer_index == 0
+    assert m.evidence == "history[0] RUN https://deploy:<masked, 16 chars>@git.example.com"
+    assert "glpat-Planted123" not in m.message + m.evidence
 
 
 def test_harmless_build_args(tmp_path: Path) -> None:
@@ -361,3 +373,9 @@ def test_hostile_config_values(tmp_path: Path) -> None:
     ids = {m.check_id for m in found}
     assert {C.ROOT_USER.id, C.SSH_PORT.id, C.UNPINNED_BASE.id, C.ENV_SECRET.id} <= ids
     assert all("y" * 20 not in m.message + m.evidence for m in found)
+
+
+def test_no_layers_and_no_config() -> None:
+    """An SBOM input has neither layers nor a config: nothing to judge, nothing reported."""
+    meta = ImageMetadata(ref="sbom:x.json", platform=Platform(), manifest_digest=None, config_digest=None, layers=())
+    assert run_checks(meta, []) == []

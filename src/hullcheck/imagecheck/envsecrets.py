@@ -1,4 +1,5 @@
-"""Secrets in the config's environment and in the history (ENV/ARG instructions, RUN build args).
+"""Secrets in the config's environment and in the history (ENV/ARG instructions, RUN build args,
+URLs with a password in RUN commands).
 
 Judged by the variable's name (PASSWORD, SECRET, TOKEN, API_KEY, ...) with a non-empty value,
 or by a value carrying a password in a URL (``scheme://user:pass@host``). The value itself is
@@ -13,7 +14,7 @@ from itertools import pairwise
 import re2
 
 from hullcheck.imagecheck import catalog as C
-from hullcheck.imagecheck.context import MAX_TEXT, CheckContext, mask
+from hullcheck.imagecheck.context import MAX_TEXT, CheckContext, Instruction, mask
 from hullcheck.model.checks import Misconfiguration
 
 # Whole words of the name (split on _ - . and camelCase) that mark a secret.
@@ -29,6 +30,8 @@ _SECRET_PAIRS = frozenset({
 _REFERENCE_SUFFIXES = frozenset({"FILE", "PATH", "DIR", "LOCATION", "NAME", "ID", "LENGTH", "ENABLED"})
 _HARMLESS_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
 _URL_PASSWORD = re2.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}://[^/\s:@]{1,256}:([^/\s@]{1,256})@")
+# The host part after the userinfo, for a masked excerpt.
+_URL_HOST = re2.compile(r"^[^/\s\"']{0,256}")
 
 
 def _words(name: str) -> list[str]:
@@ -109,6 +112,8 @@ def check_history_secrets(ctx: CheckContext) -> Iterator[Misconfiguration]:
             found = ((ins.keyword, n, v) for n, v in _assignments(ins.text))
         else:
             found = (("build-arg", n, v) for n, v in ins.build_args)
+        if ins.keyword == "RUN":
+            yield from _url_passwords(ins)
         for kind, name, value in found:
             if kind == "ENV" and name in in_env:
                 continue
@@ -121,3 +126,17 @@ def check_history_secrets(ctx: CheckContext) -> Iterator[Misconfiguration]:
                 evidence=f"history[{ins.index}] {kind} {name}={mask(value)}",
                 layer_index=ins.layer_index,
             )
+
+
+def _url_passwords(ins: Instruction) -> Iterator[Misconfiguration]:
+    """``git clone https://user:token@host/...`` and the like in a RUN command."""
+    m = _URL_PASSWORD.search(ins.text)
+    if m is None or m.group(1).startswith("$"):
+        return
+    host = _URL_HOST.search(ins.text[m.end():])
+    masked = ins.text[m.start():m.start(1)] + mask(m.group(1)) + "@" + (host.group(0) if host else "")
+    yield C.BUILD_ARG_SECRET.finding(
+        f"RUN in history entry {ins.index} has a password in a URL",
+        evidence=f"history[{ins.index}] RUN {masked}",
+        layer_index=ins.layer_index,
+    )
