@@ -154,6 +154,9 @@ HISTORY_CASES = [
     (C.CHMOD_WORLD.id, "RUN /bin/sh -c chmod a+rwx /data # buildkit", True),
     (C.CHMOD_WORLD.id, "RUN /bin/sh -c chmod 4755 /usr/local/bin/helper # buildkit", False),
     (C.CHMOD_WORLD.id, "RUN /bin/sh -c chmod +x /entrypoint.sh # buildkit", False),
+    (C.SUDO.id, "RUN /bin/sh -c apt-get update && sudo apt-get install -y vim # buildkit", True),
+    (C.SUDO.id, "/bin/sh -c sudo -u app make", True),
+    (C.SUDO.id, "RUN /bin/sh -c apt-get install -y pseudo # buildkit", False),
 ]
 
 

@@ -139,10 +139,11 @@ UNPINNED_BASE = Check(
     (f"{_CIS} 4.2",),
 )
 SUDO = Check(
-    "HC-IMG-013", "sudo installed", S.LOW,
+    "HC-IMG-013", "sudo installed or used in the build", S.LOW,
     "sudo lets a non-root user become root; in a container it undoes the benefit of `USER` and"
-    " its setuid binary is an escalation path.",
-    "Remove sudo; run the steps that need root during the build, before `USER`.",
+    " its setuid binary is an escalation path. In a RUN step it hides which user a step really"
+    " needs and behaves differently with and without a TTY.",
+    "Remove sudo; run the steps that need root during the build as root, before `USER`.",
 )
 SYSTEM_UPGRADE = Check(
     "HC-IMG-014", "Full system upgrade in the build", S.LOW,

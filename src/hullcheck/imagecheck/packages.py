@@ -6,6 +6,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import re2
+
 from hullcheck.catalog.runner import OS_TYPES
 from hullcheck.image.tarstream import DIR, REG
 from hullcheck.image.walk import FileRecord
@@ -53,6 +55,7 @@ SSH_PACKAGES = frozenset({"openssh-server", "openssh-server-pam", "dropbear", "d
 SSH_FILES = ("/usr/sbin/sshd", "/usr/sbin/dropbear", "/usr/bin/dropbear")
 SUDO_PACKAGES = frozenset({"sudo", "sudo-ldap", "doas", "opendoas"})
 SUDO_FILES = ("/usr/bin/sudo", "/usr/bin/doas")
+_SUDO_RUN = re2.compile(r"(?:^|[;&|(]\s*|\s)(?:sudo|doas)\s")
 
 
 def _size(n: int) -> str:
@@ -130,3 +133,10 @@ def check_sudo(ctx: CheckContext) -> Iterator[Misconfiguration]:
     if hit:
         what, evidence, layer = hit
         yield C.SUDO.finding(f"a privilege-raising tool is installed: {what}", evidence=evidence, layer_index=layer)
+    for ins in ctx.instructions:
+        if ins.keyword == "RUN" and _SUDO_RUN.search(ins.text):
+            yield C.SUDO.finding(
+                f"history entry {ins.index} runs a command through sudo",
+                evidence=f"RUN {ins.text[:200]}",
+                layer_index=ins.layer_index,
+            )
