@@ -55,6 +55,7 @@ def parse_instruction(index: int, created_by: str, layer_index: int | None = Non
             args.append((key, value))
         s = rest.lstrip()
     nop = s.find("#(nop)")  # classic builder: "/bin/sh -c #(nop)  ENV A=b" for non-RUN steps
+    # (only when nothing but the shell comes before the marker: a RUN may echo "#(nop)")
     if nop != -1 and _SHELL_PREFIX.match(s[:nop]) is not None and s[:nop].strip().endswith("-c"):
         s = s[nop + 6:].strip()
         keyword = ""
@@ -148,10 +149,6 @@ class CheckContext:
             for i, h in enumerate(self.metadata.history)
             if h.created_by
         )
-
-    @cached_property
-    def package_names(self) -> frozenset[str]:
-        return frozenset(p.name for p in self.packages)
 
 
 def mask(value: str) -> str:
