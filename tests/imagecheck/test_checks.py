@@ -210,6 +210,7 @@ def test_setuid_list_is_capped(tmp_path: Path) -> None:
 def test_world_writable(tmp_path: Path) -> None:
     layers = [[
         d("tmp", 0o1777), f("tmp/scratch", "x", 0o666), d("var/tmp", 0o1777), f("var/tmp/y", "y", 0o666),
+        d("tmp/shared", 0o777), d("dev/shm/x", 0o777),
         d("opt/app/uploads", 0o777), f("opt/app/data/shared.cfg", "c", 0o666), d("opt/drop", 0o1777),
         f("opt/app/ok.cfg", "c", 0o664),
     ]]

@@ -83,12 +83,11 @@ def _in_scratch(path: str) -> bool:
 
 def _world_writable(rec: FileRecord) -> bool:
     mode, kind = rec[3], rec[1]
-    if not mode & stat.S_IWOTH:
-        return False
+    if not mode & stat.S_IWOTH or _in_scratch(posixpath.dirname(rec[0])):
+        return False  # what lies inside /tmp & co is scratch; /tmp itself is judged below
     if kind == DIR:
         return not mode & stat.S_ISVTX  # sticky: others cannot replace each other's files
-    # symlinks are always 0777; device nodes are the runtime's business; /tmp files are scratch
-    return kind in _FILE_KINDS and not _in_scratch(posixpath.dirname(rec[0]))
+    return kind in _FILE_KINDS  # symlinks are always 0777; device nodes are the runtime's business
 
 
 def check_world_writable(ctx: CheckContext) -> Iterator[Misconfiguration]:
