@@ -46,9 +46,10 @@ class SquashedView:
     # -- building ------------------------------------------------------------------------
     def _add(self, rec: FileRecord, layer: int) -> None:
         path = rec[0]
-        old = self._files.get(path)
-        if old is not None and old[0][1] == DIR and rec[1] != DIR:
-            self._remove_tree(path)  # a file replacing a directory hides its content
+        if rec[1] != DIR and self._children.get(path):
+            # a file replacing a directory hides its content (whether or not the directory
+            # itself had an entry: tars need not list it)
+            self._remove_tree(path)
         self._files[path] = (rec, layer)
         if path != "/":
             parent = posixpath.dirname(path)

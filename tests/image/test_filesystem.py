@@ -1,0 +1,26 @@
+"""Overlay rules of the squashed view, on hand-made layer scans."""
+
+from __future__ import annotations
+
+from hullcheck.image.filesystem import SquashedView
+from hullcheck.image.walk import LayerScan
+
+
+def test_file_over_an_unlisted_directory_hides_its_content() -> None:
+    scans = [
+        LayerScan(0, "sha256:0", files=[("/a/b", "f", 1, 0o4755, 0, 0, "")]),
+        LayerScan(1, "sha256:1", files=[("/a", "f", 1, 0o644, 0, 0, "")]),
+    ]
+    view = SquashedView(scans)
+    assert view.get("/a/b") is None
+    assert view.layer_of("/a") == 1
+
+
+def test_opaque_directory_keeps_its_own_layer_content() -> None:
+    scans = [
+        LayerScan(0, "sha256:0", files=[("/d", "d", 0, 0o755, 0, 0, ""), ("/d/old", "f", 1, 0o644, 0, 0, "")]),
+        LayerScan(1, "sha256:1", files=[("/d", "d", 0, 0o755, 0, 0, ""), ("/d/new", "f", 1, 0o644, 0, 0, "")],
+                  opaque=["/d"]),
+    ]
+    view = SquashedView(scans)
+    assert view.get("/d/old") is None and view.layer_of("/d/new") == 1
