@@ -41,8 +41,8 @@ def scan_image_config(
     rs = ruleset or default_ruleset()
     out: list[SecretFinding] = []
     in_env: set[tuple[str, bytes]] = set()
-    for entry in metadata.env:
-        key, _, value = entry.partition("=")
+    for env in metadata.env:
+        key, _, value = env.partition("=")
         for hit in _hits_for_pair(key, value, rs, settings):
             in_env.add((hit.rule.id, hit.secret))
             out.append(finding(hit, source="env", path=key))
