@@ -21,15 +21,18 @@ GENERIC_RULE = "generic-secret"
 
 
 def _hits_for_pair(key: str, value: str, rs: RuleSet, settings: ScanSettings) -> list[Hit]:
+    """Specific rules on ``KEY=VALUE``; failing those, the generic rule on the whole value (a
+    variable's value is one thing, spaces and all), then the generic patterns on the line."""
     line = f"{key}={value}".encode("utf-8", "surrogateescape")
     hits = find_hits(line, rs, settings=settings)
+    if any(not h.rule.generic for h in hits):
+        return hits
     generic = rs.get(GENERIC_RULE)
-    if generic is not None and value and not hits and generic.check is not None:
-        v = value.strip()
-        if generic.check(key, v):
-            start = len(key) + 1 + (len(value) - len(value.lstrip()))
-            raw = v.encode("utf-8", "surrogateescape")
-            hits.append(Hit(generic, start, start + len(raw), raw, 1))
+    v = value.strip()
+    if generic is not None and generic.check is not None and v and generic.check(key, v):
+        start = len(key) + 1 + (len(value) - len(value.lstrip()))
+        raw = v.encode("utf-8", "surrogateescape")
+        return [Hit(generic, start, start + len(raw), raw, 1)]
     return hits
 
 
