@@ -151,6 +151,8 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("generic-secret", 'password = "aaaaaaa1"'),
     ("generic-secret", 'secret_key = "1234567890123"'),  # digits only
     ("generic-secret", "PWD=/home/build2"),
+    ("generic-secret", "\tSIOCGLIFTOKEN                 = -0x3f879678\n"),  # a constant, not a secret
+    ("generic-secret", "MAX_TOKENS_PER_SECOND = 1e10\n"),
     ("generic-secret", 'password = "<your-password>"'),
     ("generic-secret", "password: str = field(default=None)"),
 ]

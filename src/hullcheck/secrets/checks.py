@@ -132,6 +132,18 @@ MAX_GENERIC_LENGTH = 200
 MIN_GENERIC_ENTROPY = 3.0  # bits per character; random base62 of 16+ chars is above 3.5
 
 
+def _numeric(value: str) -> bool:
+    """A number literal: ``-0x3f879678``, ``1e-9``, ``0755`` (constants named ``...TOKEN``)."""
+    v = value.lstrip("+-").lower()
+    if v.startswith("0x"):
+        return len(v) > 2 and all(c in "0123456789abcdef_" for c in v[2:])
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
+
+
 def plausible_assigned_secret(key: str, value: str) -> bool:
     """The generic rule's test for ``key = value``: a credential-like key, a value that is not a
     placeholder, a URL, a path or a plain word, and enough entropy."""
@@ -141,6 +153,8 @@ def plausible_assigned_secret(key: str, value: str) -> bool:
     if not MIN_GENERIC_LENGTH <= len(v) <= MAX_GENERIC_LENGTH or not v.isascii():
         return False
     if is_placeholder(v, key) or "://" in v or v.startswith(("/", "~/", "./", "../")):
+        return False
+    if _numeric(v):
         return False
     if not any(c.isdigit() for c in v) or not any(c.isalpha() for c in v):
         return False  # identifiers (NextPageToken, settings.SECRET_KEY) and plain numbers
