@@ -127,6 +127,15 @@ def test_hostile_input_scans_in_linear_time(hostile: bytes) -> None:
     assert elapsed < 3.0, f"{elapsed:.2f}s for {len(hostile)} bytes"
 
 
+def test_hostile_jwt_header_is_not_a_jwt() -> None:
+    import base64
+
+    head = base64.urlsafe_b64encode(b'{"a":' + b"[" * 3000).rstrip(b"=")
+    assert head.startswith(b"eyJ")
+    token = head + b".eyJzdWIiOiJ4eHh4eHh4eCJ9." + b"A" * 43
+    assert [f for f in scan_bytes(token) if f.rule_id == "jwt"] == []
+
+
 def test_many_placeholder_candidates_stop_early() -> None:
     text = b"".join(b'password = "${P%d}"\n' % i for i in range(50_000))
     assert scan_bytes(text) == []

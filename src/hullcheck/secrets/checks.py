@@ -178,7 +178,7 @@ def jwt_header_ok(token: str) -> bool:
         return False
     try:
         head = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting: '{"a":[[[[...'
         return False
     return isinstance(head, dict) and "alg" in head
 

@@ -127,12 +127,14 @@ _B64 = r"A-Za-z0-9+/"
 _GKEY_WORD = r"""(?i:pass|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credential|auth[_\-]?key)"""
 _GKEY = r"""[A-Za-z0-9_.\-]*""" + _GKEY_WORD + r"""[A-Za-z0-9_.\-]*"""
 
-# Test suites and examples of third-party packages are full of fake credentials in free-form
-# shapes (``scott:tiger@localhost``, ``password = "s3cr3t"``); the two free-form rules skip them.
-# Rules for fixed token formats do not: a ``ghp_`` token in a test directory is still reported.
+# Test suites, examples and documentation of third-party packages are full of fake credentials
+# in free-form shapes (``scott:tiger@localhost``, ``password: 'rapunz3l'`` in a README); the two
+# free-form rules skip them. Rules for fixed token formats do not: a ``ghp_`` token in a test
+# directory or a README is still reported.
 _TEST_PATHS = (
     r"""(?i)/(?:tests?|testing|test_?data|__tests__|fixtures?|examples?|samples?)/""",
     r"""(?i)/(?:tests?[^/]*|[^/]*[_.\-](?:tests?|spec)\.[a-z0-9]+|[^/]*examples?[^/]*)$""",
+    r"""(?i)\.(?:md|markdown|rst|adoc)$""",
 )
 _GVAL_UNQUOTED = r"""[A-Za-z0-9+/=_.~!@#%^&*\-]"""
 
