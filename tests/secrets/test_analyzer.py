@@ -134,3 +134,40 @@ def test_wants_is_cheap_and_skips_the_documented_places() -> None:
         assert not a.wants(name, 10, 0o644)
     assert SecretAnalyzer().version == a.version
     assert SecretAnalyzer(settings=ScanSettings(max_file_size=10)).version != a.version
+
+
+def test_collect_reports_each_layer_copy_once() -> None:
+    from hullcheck.catalog.interface import Artifact
+    from hullcheck.image.walk import LayerScan
+    from hullcheck.secrets import scan_bytes
+
+    [s] = scan_bytes(f"T={GH}".encode(), path="/app/.env")
+    art = Artifact(analyzer="secret-scanner", path="/app/.env", secrets=(s,))
+    rec = ("/app/.env", "file", 10, 0o644, 0, 0, "")
+    scans = [
+        LayerScan(index=0, diff_id="sha256:" + "0" * 64, files=[rec], artifacts=[art, art]),  # same copy twice
+        LayerScan(index=1, diff_id="sha256:" + "1" * 64, files=[rec], artifacts=[art]),  # rewritten, same token
+    ]
+    found = collect_secrets(scans)
+    assert [(f.layer_index, f.deleted) for f in found] == [(0, True), (1, False)]
+    assert all(f.match == mask(GH) for f in found)
+
+
+def test_a_failing_check_never_leaks_the_secret_into_unknowns() -> None:
+    import io
+
+    from hullcheck.catalog.interface import FileInput
+    from hullcheck.secrets.rules import Rule, RuleSet, compile_pattern
+
+    def boom(_key: str, secret: str) -> bool:
+        raise ValueError(f"cannot handle {secret}")
+
+    from hullcheck.model.finding import SeverityLevel
+
+    rule = Rule(id="boom", title="boom", severity=SeverityLevel.HIGH, category="X",
+                patterns=(compile_pattern(r"(?P<secret>ghp_[A-Za-z0-9]{36})", "boom"),), keywords=("ghp_",), check=boom)
+    data = f"T={GH}\n".encode()
+    art = SecretAnalyzer(RuleSet([rule])).analyze(
+        FileInput(path="/app/.env", size=len(data), mode=0o644, opener=lambda: io.BytesIO(data)))
+    assert art is not None and art.secrets == ()
+    assert art.unknown == "secret scan failed: ValueError" and GH not in repr(art)

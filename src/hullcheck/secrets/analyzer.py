@@ -63,7 +63,10 @@ class SecretAnalyzer:
             data = fh.read(self.settings.max_file_size)
         if self.settings.skip_binaries and looks_binary(data, self.settings.binary_probe):
             return None
-        found = scan_bytes(data, self.ruleset, path=f.path, source="file", settings=self.settings)
+        try:
+            found = scan_bytes(data, self.ruleset, path=f.path, source="file", settings=self.settings)
+        except Exception as e:  # a bug, but its message could quote the file: keep only the type
+            return Artifact(analyzer=self.id, path=f.path, unknown=f"secret scan failed: {type(e).__name__}")
         if not found:
             return None
         return Artifact(analyzer=self.id, path=f.path, secrets=tuple(found))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hullcheck.model.checks import SecretFinding
 from hullcheck.secrets import checks
@@ -86,8 +86,8 @@ class Hit:
     rule: Rule
     start: int
     end: int
-    secret: bytes
-    line: int
+    secret: bytes = field(repr=False)
+    line: int = 1
 
 
 def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
