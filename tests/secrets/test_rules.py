@@ -153,6 +153,9 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("generic-secret", "PWD=/home/build2"),
     ("generic-secret", "\tSIOCGLIFTOKEN                 = -0x3f879678\n"),  # a constant, not a secret
     ("generic-secret", "MAX_TOKENS_PER_SECOND = 1e10\n"),
+    ("generic-secret", '    "AWS::SecretsManager::Secret": "c85175a4ebcce361",\n'),  # a resource type name
+    ("generic-secret", "X25519PrivateKey = rust_openssl.hpke.X25519PrivateKey\n"),
+    ("generic-secret", "    private_key: x25519.X25519PrivateKey\n"),
     ("generic-secret", 'password = "<your-password>"'),
     ("generic-secret", "password: str = field(default=None)"),
 ]

@@ -144,6 +144,16 @@ def _numeric(value: str) -> bool:
     return True
 
 
+def _identifier(part: str) -> bool:
+    return bool(part) and (part[0].isalpha() or part[0] == "_") and part.replace("_", "").isalnum()
+
+
+def _dotted_name(value: str) -> bool:
+    """``rust_openssl.hpke.X25519PrivateKey``, ``x25519.X25519PrivateKey``: a reference in code."""
+    parts = value.split(".")
+    return len(parts) >= 2 and all(_identifier(p) for p in parts)
+
+
 def plausible_assigned_secret(key: str, value: str) -> bool:
     """The generic rule's test for ``key = value``: a credential-like key, a value that is not a
     placeholder, a URL, a path or a plain word, and enough entropy."""
@@ -154,7 +164,7 @@ def plausible_assigned_secret(key: str, value: str) -> bool:
         return False
     if is_placeholder(v, key) or "://" in v or v.startswith(("/", "~/", "./", "../")):
         return False
-    if _numeric(v):
+    if _numeric(v) or _dotted_name(v):
         return False
     if not any(c.isdigit() for c in v) or not any(c.isalpha() for c in v):
         return False  # identifiers (NextPageToken, settings.SECRET_KEY) and plain numbers

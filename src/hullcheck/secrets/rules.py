@@ -129,10 +129,10 @@ _GKEY = r"""[A-Za-z0-9_.\-]*""" + _GKEY_WORD + r"""[A-Za-z0-9_.\-]*"""
 
 # Test suites, examples and documentation of third-party packages are full of fake credentials
 # in free-form shapes (``scott:tiger@localhost``, ``password: 'rapunz3l'`` in a README); the two
-# free-form rules skip them. Rules for fixed token formats do not: a ``ghp_`` token in a test
+# free-form rules (and npm's free-form _auth entries) skip them. Rules for fixed token formats do not: a ``ghp_`` token in a test
 # directory or a README is still reported.
 _TEST_PATHS = (
-    r"""(?i)/(?:tests?|testing|test_?data|__tests__|fixtures?|examples?|samples?)/""",
+    r"""(?i)/(?:tests?|testing|test_?data|__tests__|fixtures?|examples?|samples?|docs?|man)/""",
     r"""(?i)/(?:tests?[^/]*|[^/]*[_.\-](?:tests?|spec)\.[a-z0-9]+|[^/]*examples?[^/]*)$""",
     r"""(?i)\.(?:md|markdown|rst|adoc)$""",
 )
@@ -207,7 +207,7 @@ def _builtin() -> tuple[Rule, ...]:
               (r"""\b(?P<secret>npm_[A-Za-z0-9]{36})\b""",), ["npm_"]),
         _rule("npmrc-auth", "npm registry credential (.npmrc _auth / _authToken)", H, "Npm", (
             r"""(?i)(?:^|[\s:])_auth(?:token)?\s*=\s*["']?(?P<secret>[A-Za-z0-9+/=_.\-]{8,})""",
-        ), ["_auth"], placeholders=True),
+        ), ["_auth"], placeholders=True, allow_paths=_TEST_PATHS),
         _rule("pypi-upload-token", "PyPI upload token", H, "PyPI", (
             r"""\b(?P<secret>pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,})""",
         ), ["pypi-age"]),
@@ -233,7 +233,7 @@ def _builtin() -> tuple[Rule, ...]:
             check=checks.url_credential_ok),
         _rule("generic-secret", "Secret assigned to a credential-like name", M, "Generic", (
             # quoted value: password = "...", "apiKey": "...", token: '...'
-            r"""(?P<key>""" + _GKEY + r""")""" + _Q + _SEP + r"""(?:[bru]?["'`])(?P<secret>[^"'`\s\\]{8,})["'`]"""
+            r"""(?:^|[^A-Za-z0-9_.\-:])(?P<key>""" + _GKEY + r""")""" + _Q + _SEP + r"""(?:[bru]?["'`])(?P<secret>[^"'`\s\\]{8,})["'`]"""
             # shell/env assignment: DB_PASSWORD=..., export TOKEN=..., RUN |1 API_KEY=... sh -c
             + r"""|(?:^|[\s;&|(])(?:export\s+)?(?P<key2>""" + _GKEY + r""")=(?P<secret2>""" + _GVAL_UNQUOTED
             + r"""{8,})(?:$|[\s;&|)])"""
