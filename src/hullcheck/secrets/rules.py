@@ -128,9 +128,10 @@ _GKEY_WORD = r"""(?i:pass|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[
 _GKEY = r"""[A-Za-z0-9_.\-]*""" + _GKEY_WORD + r"""[A-Za-z0-9_.\-]*"""
 
 # Test suites, examples and documentation of third-party packages are full of fake credentials
-# in free-form shapes (``scott:tiger@localhost``, ``password: 'rapunz3l'`` in a README); the two
-# free-form rules (and npm's free-form _auth entries) skip them. Rules for fixed token formats do not: a ``ghp_`` token in a test
-# directory or a README is still reported.
+# in free-form shapes (``scott:tiger@localhost``, ``password: 'rapunz3l'`` in a README); the
+# free-form rules (generic assignments, passwords in URLs, .npmrc _auth entries) skip them.
+# Rules for fixed token formats do not: a ``ghp_`` token in a test directory or a README is
+# still reported.
 _TEST_PATHS = (
     r"""(?i)/(?:tests?|testing|test_?data|__tests__|fixtures?|examples?|samples?|docs?|man)/""",
     r"""(?i)/(?:tests?[^/]*|[^/]*[_.\-](?:tests?|spec)\.[a-z0-9]+|[^/]*examples?[^/]*)$""",
@@ -233,7 +234,8 @@ def _builtin() -> tuple[Rule, ...]:
             check=checks.url_credential_ok),
         _rule("generic-secret", "Secret assigned to a credential-like name", M, "Generic", (
             # quoted value: password = "...", "apiKey": "...", token: '...'
-            r"""(?:^|[^A-Za-z0-9_.\-:])(?P<key>""" + _GKEY + r""")""" + _Q + _SEP + r"""(?:[bru]?["'`])(?P<secret>[^"'`\s\\]{8,})["'`]"""
+            r"""(?:^|[^A-Za-z0-9_.\-:])(?P<key>""" + _GKEY + r""")""" + _Q + _SEP
+            + r"""(?:[bru]?["'`])(?P<secret>[^"'`\s\\]{8,})["'`]"""
             # shell/env assignment: DB_PASSWORD=..., export TOKEN=..., RUN |1 API_KEY=... sh -c
             + r"""|(?:^|[\s;&|(])(?:export\s+)?(?P<key2>""" + _GKEY + r""")=(?P<secret2>""" + _GVAL_UNQUOTED
             + r"""{8,})(?:$|[\s;&|)])"""
