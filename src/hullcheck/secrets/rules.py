@@ -7,8 +7,10 @@ character) and name the secret itself with a ``(?P<secret>...)`` group; where a 
 has a ``(?P<key>...)`` group, its text is handed to the rule's check (the generic rule uses it).
 
 Before any pattern runs, a cheap prefilter asks which rule keywords occur in the content at
-all (case-insensitive, one RE2 ``Set`` pass of literal strings over the bytes, faster than one
-substring search per keyword), and only those rules run.
+all (case-insensitive, one RE2 ``Set`` pass of literal strings over the bytes), and only those
+rules run. Measured on the large benchmark image's 383 MB of text files: the Set takes 0.65 s of
+CPU; lowercasing each file and testing the 54 keywords with ``in`` takes 10.3 s. Two rules whose
+keywords would be everywhere (``://``, ``token``) give the Set a small expression instead.
 
 Allow-lists:
 - per rule and global ``allow_paths`` (re2 patterns searched in the file path) and per rule
