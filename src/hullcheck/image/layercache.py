@@ -20,6 +20,8 @@ from typing import Any
 from hullcheck.catalog.interface import Analyzer, Artifact, OwnedFiles
 from hullcheck.config import cache_dir
 from hullcheck.image.walk import LayerScan
+from hullcheck.model.checks import SecretFinding
+from hullcheck.model.finding import SeverityLevel
 from hullcheck.model.serde import distro_from_dict, distro_to_dict, package_from_dict, package_to_dict
 
 FORMAT = 1
@@ -40,7 +42,22 @@ def _artifact_to_dict(a: Artifact) -> dict[str, Any]:
         d["owned"] = [[o.package, list(o.files)] for o in a.owned]
     if a.unknown:
         d["unknown"] = a.unknown
+    if a.secrets:
+        d["secrets"] = [_secret_to_dict(s) for s in a.secrets]
     return d
+
+
+def _secret_to_dict(s: SecretFinding) -> dict[str, Any]:
+    # ``match`` is already masked; layer and deletion are set later, from the image's scans.
+    return {"rule": s.rule_id, "title": s.title, "severity": s.severity.value, "source": s.source,
+            "path": s.path, "line": s.line, "match": s.match}
+
+
+def _secret_from_dict(d: dict[str, Any]) -> SecretFinding:
+    return SecretFinding(
+        rule_id=d["rule"], title=d["title"], severity=SeverityLevel(d["severity"]), source=d["source"],
+        path=d["path"], line=d.get("line"), match=d["match"],
+    )
 
 
 def _artifact_from_dict(d: dict[str, Any]) -> Artifact:
@@ -51,6 +68,7 @@ def _artifact_from_dict(d: dict[str, Any]) -> Artifact:
         distro=distro_from_dict(d["distro"]) if d.get("distro") else None,
         owned=tuple(OwnedFiles(o[0], tuple(o[1])) for o in d.get("owned", ())),
         unknown=d.get("unknown"),
+        secrets=tuple(_secret_from_dict(s) for s in d.get("secrets", ())),
     )
 
 
