@@ -1,0 +1,41 @@
+"""``hullcheck check PATH...``: manifests against a policy profile; exit 1 when an enforced rule fails."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from hullcheck.errors import UsageError
+
+
+def check(
+    paths: list[Path] = typer.Argument(..., help="manifest files or directories (YAML/JSON, multi-document)"),
+    policy: Path = typer.Option(None, "--policy", "-p", help="policy file (apiVersion: hullcheck.dev/v1)"),
+    profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
+    k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Check Kubernetes manifests against the Pod Security Standards or the production profile."""
+    from hullcheck.policy.config import Policy, load_policy
+    from hullcheck.policy.engine import evaluate
+    from hullcheck.policy.manifests import load_workloads
+    from hullcheck.policy.report import FORMATS
+    from hullcheck.policy.rules import parse_version
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    pol = load_policy(policy) if policy else Policy()
+    version = parse_version(k8s_version or pol.k8s_version)
+    workloads = load_workloads(list(paths))
+    result = evaluate(workloads, pol, profile or pol.profile, version)
+    for v in result.violations:
+        if v.mode.value == "warn" and not v.excepted:
+            print(f"hullcheck: warning: {v.rule} {v.resource.kind}/{v.resource.name}: {v.message}", file=sys.stderr)
+    for e in result.expired_exceptions:
+        print(f"hullcheck: warning: exception for {e.rule} (owner {e.owner}) expired on {e.expires.isoformat()}",
+              file=sys.stderr)
+    sys.stdout.write(FORMATS[fmt](result))
+    if result.failing:
+        raise typer.Exit(1)
