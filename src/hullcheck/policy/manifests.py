@@ -153,9 +153,30 @@ def load_file(path: Path) -> list[Any]:
         raise ManifestError(f"{where}: {e.message}") from e
 
 
-def load_workloads(paths: list[Path]) -> list[Workload]:
-    out: list[Workload] = []
-    for f in iter_manifest_files(paths):
-        for i, doc in enumerate(load_file(f)):
-            out.extend(workloads_in(doc, str(f), i))
-    return out
+def _workloads_of_file(path: Path) -> list[Workload]:
+    return [w for i, doc in enumerate(load_file(path)) for w in workloads_in(doc, str(path), i)]
+
+
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+
+
+def load_workloads(paths: list[Path], jobs: int | None = None) -> list[Workload]:
+    """Workloads of every manifest file, in file order. Large inputs are parsed in worker processes:
+    libyaml's event stream is the bottleneck and is CPU-bound Python, so threads would not help."""
+    files = list(iter_manifest_files(paths))
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if jobs > 1 and len(files) > 1 and sum(_size(f) for f in files) >= PARALLEL_MIN_BYTES:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            chunks = list(pool.map(_workloads_of_file, files, chunksize=max(1, len(files) // (jobs * 4))))
+    else:
+        chunks = [_workloads_of_file(f) for f in files]
+    return [w for chunk in chunks for w in chunk]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

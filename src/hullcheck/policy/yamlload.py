@@ -149,19 +149,32 @@ def load_documents(text: str | bytes, max_depth: int = MAX_DEPTH, max_nodes: int
                 container[top[1]] = value
             top[1] = _AWAIT_KEY
 
+    ScalarEvent = yaml.ScalarEvent
     parser = loader(text)
     try:
         while True:
             event = parser.get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if kind is ScalarEvent:
                 total += 1
                 if total > max_nodes:
                     raise YamlError(f"YAML has more than {max_nodes} nodes", _line(event))
-                top_awaits_key = bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][1] is _AWAIT_KEY
-                value = event.value if top_awaits_key else _scalar(event)
-                plain = not event.style
-                put(value, 1, event, key_plain=plain)
+                top = stack[-1] if stack else None
+                if top is not None and top[1] is _AWAIT_KEY and type(top[0]) is dict:
+                    value = event.value  # keys stay strings
+                    if value == "<<" or event.anchor:
+                        put(value, 1, event, key_plain=not event.style)
+                    else:  # fast path: the most frequent event of all
+                        top[1] = value
+                        top[2] += 1
+                else:
+                    value = _scalar(event)
+                    if top is not None and type(top[0]) is dict and not top[4] and not event.anchor:
+                        top[0][top[1]] = value  # fast path: a scalar value in a mapping
+                        top[1] = _AWAIT_KEY
+                        top[2] += 1
+                    else:
+                        put(value, 1, event)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
