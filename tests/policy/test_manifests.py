@@ -91,3 +91,19 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="no such file"):
         load_workloads([tmp_path / "nope.yaml"])
+
+
+def test_parallel_loading_gives_the_serial_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hullcheck.policy.manifests as m
+
+    for i in range(6):
+        (tmp_path / f"f{i}.yaml").write_text("".join(
+            f"---\nkind: Pod\nmetadata: {{name: p{i}-{j}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n"
+            for j in range(3)))
+    serial = load_workloads([tmp_path], jobs=1)
+    monkeypatch.setattr(m, "PARALLEL_MIN_BYTES", 0)
+    parallel = load_workloads([tmp_path], jobs=2)
+    assert parallel == serial and len(serial) == 18
+    (tmp_path / "f3.yaml").write_text("kind: Pod\nspec: [\n")
+    with pytest.raises(ManifestError, match="f3.yaml:3"):
+        load_workloads([tmp_path], jobs=2)
