@@ -94,7 +94,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_parallel_loading_gives_the_serial_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hullcheck.policy.manifests as m
+    import hullcheck.policy.inputs as m
 
     for i in range(6):
         (tmp_path / f"f{i}.yaml").write_text("".join(
@@ -105,5 +105,5 @@ def test_parallel_loading_gives_the_serial_result(tmp_path: Path, monkeypatch: p
     parallel = load_workloads([tmp_path], jobs=2)
     assert parallel == serial and len(serial) == 18
     (tmp_path / "f3.yaml").write_text("kind: Pod\nspec: [\n")
-    with pytest.raises(ManifestError, match="f3.yaml:3"):
+    with pytest.raises(ManifestError, match=r"f3\.yaml:3"):
         load_workloads([tmp_path], jobs=2)

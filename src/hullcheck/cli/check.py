@@ -11,16 +11,16 @@ from hullcheck.errors import UsageError
 
 
 def check(
-    paths: list[Path] = typer.Argument(..., help="manifest files or directories (YAML/JSON, multi-document)"),
+    paths: list[Path] = typer.Argument(..., help="Kubernetes manifests, compose files, Dockerfiles, or directories"),
     policy: Path = typer.Option(None, "--policy", "-p", help="policy file (apiVersion: hullcheck.dev/v1)"),
     profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
     k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
-    """Check Kubernetes manifests against the Pod Security Standards or the production profile."""
+    """Check manifests against the Pod Security Standards or the production profile."""
     from hullcheck.policy.config import Policy, load_policy
     from hullcheck.policy.engine import evaluate
-    from hullcheck.policy.manifests import load_workloads
+    from hullcheck.policy.inputs import load_inputs
     from hullcheck.policy.report import FORMATS
     from hullcheck.policy.rules import parse_version
 
@@ -28,8 +28,9 @@ def check(
         raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     pol = load_policy(policy) if policy else Policy()
     version = parse_version(k8s_version or pol.k8s_version)
-    workloads = load_workloads(list(paths))
-    result = evaluate(workloads, pol, profile or pol.profile, version)
+    inputs = load_inputs(list(paths))
+    result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
+                      services=inputs.services, dockerfiles=inputs.dockerfiles)
     for v in result.violations:
         if v.mode.value == "warn" and not v.excepted:
             print(f"hullcheck: warning: {v.rule} {v.resource.kind}/{v.resource.name}: {v.message}", file=sys.stderr)

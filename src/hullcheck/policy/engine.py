@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hullcheck.model.violation import ExceptionInfo, Mode, Violation
 from hullcheck.policy.catalog import profile_rules
+from hullcheck.policy.compose import Service
 from hullcheck.policy.config import Policy, PolicyException
+from hullcheck.policy.dockerfile import Dockerfile
 from hullcheck.policy.manifests import Workload
 from hullcheck.policy.rules import Context, Hit, Rule, Version
 
@@ -28,7 +31,7 @@ class CheckResult:
         return tuple(v for v in self.violations if v.mode is Mode.ENFORCE and not v.excepted)
 
 
-def _distinct_image_hits(workloads: list[Workload], max_images: int) -> dict[int, list[Hit]]:
+def _distinct_image_hits(workloads: Sequence[Workload], max_images: int) -> dict[int, list[Hit]]:
     """Per workload index, the containers whose image is beyond the first ``max_images`` distinct ones."""
     seen: dict[str, int] = {}
     out: dict[int, list[Hit]] = {}
@@ -45,19 +48,24 @@ def _distinct_image_hits(workloads: list[Workload], max_images: int) -> dict[int
     return out
 
 
-def evaluate(workloads: list[Workload], policy: Policy, profile: str, version: Version,
-             today: dt.date | None = None) -> CheckResult:
+def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, version: Version,
+             today: dt.date | None = None, services: Sequence[Service] = (),
+             dockerfiles: Sequence[Dockerfile] = ()) -> CheckResult:
+    """Violations of ``profile`` at ``version`` by the given workloads (and compose services, Dockerfiles)."""
     today = today or dt.date.today()
     level, rules = profile_rules(profile, version)
     rules = [r for r in rules if r.id not in policy.disabled]
     contexts: dict[str, Context] = {r.id: Context(version, level, policy.params_for(r.id)) for r in rules}
     cross: dict[int, list[Hit]] = {}
     per_doc: list[Rule] = []
+    others: list[Rule] = []
     for r in rules:
         if r.id == DISTINCT_IMAGES_RULE:
             cross = _distinct_image_hits(workloads, int(contexts[r.id].params.get("max_images", 20)))
-        else:
+        elif r.target == "workload":
             per_doc.append(r)
+        else:
+            others.append(r)
     by_rule = {r.id: r for r in rules}
     exceptions_by_rule: dict[str, list[PolicyException]] = {}
     for e in policy.exceptions:
@@ -65,8 +73,8 @@ def evaluate(workloads: list[Workload], policy: Policy, profile: str, version: V
     expired_hit: dict[PolicyException, None] = {}
     out: list[Violation] = []
 
-    def emit(rule: Rule, w: Workload, hit: Hit) -> None:
-        res = w.resource
+    def emit(rule: Rule, subject: Workload | Service | Dockerfile, hit: Hit) -> None:
+        res = subject.resource
         info = None
         for e in exceptions_by_rule.get(rule.id, ()):
             if e.matches(rule.id, res.kind, res.namespace, res.name, hit.container):
@@ -85,4 +93,10 @@ def evaluate(workloads: list[Workload], policy: Policy, profile: str, version: V
                 emit(rule, w, hit)
         for hit in cross.get(i, ()):
             emit(by_rule[DISTINCT_IMAGES_RULE], w, hit)
-    return CheckResult(profile, version, tuple(out), tuple(expired_hit), len(workloads))
+    subjects: dict[str, Sequence[Service | Dockerfile]] = {"compose": services, "dockerfile": dockerfiles}
+    for rule in others:
+        for subject in subjects[rule.target]:
+            for hit in rule.check(subject, contexts[rule.id]):
+                emit(rule, subject, hit)
+    return CheckResult(profile, version, tuple(out), tuple(expired_hit),
+                       len(workloads) + len(services) + len(dockerfiles))

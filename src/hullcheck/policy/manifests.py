@@ -7,7 +7,6 @@ model and report fields as paths into the original document
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +29,6 @@ POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")  # PSA's visiting order
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-MAX_FILES = 100_000
 
 
 class ManifestError(UsageError):
@@ -121,25 +118,6 @@ def workloads_in(doc: Any, file: str = "", index: int = 0) -> Iterator[Workload]
         yield w
 
 
-def iter_manifest_files(paths: list[Path]) -> Iterator[Path]:
-    """Files named on the command line, and manifest files found under named directories (sorted)."""
-    count = 0
-    for p in paths:
-        if p.is_dir():
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if f.endswith(MANIFEST_SUFFIXES):
-                        count += 1
-                        if count > MAX_FILES:
-                            raise ManifestError(f"{p}: more than {MAX_FILES} manifest files")
-                        yield Path(root) / f
-        elif p.is_file():
-            yield p
-        else:
-            raise ManifestError(f"{p}: no such file or directory")
-
-
 def load_file(path: Path) -> list[Any]:
     """The documents of one manifest file; a bad file raises ``ManifestError`` naming file and line."""
     try:
@@ -153,30 +131,8 @@ def load_file(path: Path) -> list[Any]:
         raise ManifestError(f"{where}: {e.message}") from e
 
 
-def _workloads_of_file(path: Path) -> list[Workload]:
-    return [w for i, doc in enumerate(load_file(path)) for w in workloads_in(doc, str(path), i)]
-
-
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
-
-
 def load_workloads(paths: list[Path], jobs: int | None = None) -> list[Workload]:
-    """Workloads of every manifest file, in file order. Large inputs are parsed in worker processes:
-    libyaml's event stream is the bottleneck and is CPU-bound Python, so threads would not help."""
-    files = list(iter_manifest_files(paths))
-    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if jobs > 1 and len(files) > 1 and sum(_size(f) for f in files) >= PARALLEL_MIN_BYTES:
-        from concurrent.futures import ProcessPoolExecutor
+    """The Kubernetes workloads among the inputs (see ``hullcheck.policy.inputs``)."""
+    from hullcheck.policy.inputs import load_inputs
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunks = list(pool.map(_workloads_of_file, files, chunksize=max(1, len(files) // (jobs * 4))))
-    else:
-        chunks = [_workloads_of_file(f) for f in files]
-    return [w for chunk in chunks for w in chunk]
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+    return list(load_inputs(paths, jobs).workloads)

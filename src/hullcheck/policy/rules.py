@@ -8,7 +8,6 @@ from typing import Any
 
 from hullcheck.errors import UsageError
 from hullcheck.model.finding import SeverityLevel
-from hullcheck.policy.manifests import Workload
 
 Version = tuple[int, int]
 
@@ -29,7 +28,10 @@ class Context:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-CheckFn = Callable[[Workload, Context], Iterable[Hit]]
+# The subject is a Workload for target "workload", a compose.Service for "compose", a
+# dockerfile.Dockerfile for "dockerfile": each rule declares which one it checks.
+CheckFn = Callable[[Any, Context], Iterable[Hit]]
+TARGETS = ("workload", "compose", "dockerfile")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Rule:
     min_version: Version = (1, 0)  # PSS: the policy version the control starts at
     overrides: tuple[tuple[str, Version], ...] = ()  # (baseline rule it replaces, from version)
     params: Mapping[str, Any] = field(default_factory=dict)  # parameters and their defaults
+    target: str = "workload"
 
 
 # PSA: every minor up to the newest check revision; newer versions (and "latest") clamp down to it.

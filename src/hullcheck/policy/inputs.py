@@ -1,0 +1,100 @@
+"""What ``hullcheck check`` reads: files and directories -> Kubernetes workloads, compose services, Dockerfiles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hullcheck.model.violation import ResourceRef
+from hullcheck.policy.compose import Service, is_compose, services_in
+from hullcheck.policy.dockerfile import Dockerfile, is_dockerfile_name, parse_dockerfile
+from hullcheck.policy.manifests import ManifestError, Workload, load_file, workloads_in
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_FILES = 100_000
+MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True)
+class Inputs:
+    workloads: tuple[Workload, ...] = ()
+    services: tuple[Service, ...] = ()
+    dockerfiles: tuple[Dockerfile, ...] = ()
+
+
+def _wanted(name: str) -> bool:
+    return name.endswith(MANIFEST_SUFFIXES) or is_dockerfile_name(name)
+
+
+def iter_input_files(paths: list[Path]) -> Iterator[Path]:
+    """Files named on the command line, and manifests/Dockerfiles found under named directories (sorted,
+    hidden directories skipped)."""
+    count = 0
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if _wanted(f):
+                        count += 1
+                        if count > MAX_FILES:
+                            raise ManifestError(f"{p}: more than {MAX_FILES} input files")
+                        yield Path(root) / f
+        elif p.is_file():
+            yield p
+        else:
+            raise ManifestError(f"{p}: no such file or directory")
+
+
+def load_one(path: Path) -> Inputs:
+    if is_dockerfile_name(path.name):
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_DOCKERFILE_BYTES + 1)
+        except OSError as e:
+            raise ManifestError(f"{path}: cannot read: {e.strerror or e}") from e
+        if len(data) > MAX_DOCKERFILE_BYTES:
+            raise ManifestError(f"{path}: Dockerfile larger than {MAX_DOCKERFILE_BYTES} bytes")
+        try:
+            instructions = parse_dockerfile(data.decode("utf-8", errors="replace"))
+        except ValueError as e:
+            raise ManifestError(f"{path}: {e}") from e
+        return Inputs(dockerfiles=(Dockerfile(ResourceRef("Dockerfile", str(path), "", str(path)),
+                                              tuple(instructions)),))
+    workloads: list[Workload] = []
+    services: list[Service] = []
+    for i, doc in enumerate(load_file(path)):
+        if is_compose(doc):
+            services.extend(services_in(doc, str(path), i))
+        else:
+            workloads.extend(workloads_in(doc, str(path), i))
+    return Inputs(tuple(workloads), tuple(services))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def load_inputs(paths: list[Path], jobs: int | None = None) -> Inputs:
+    """Everything checkable under ``paths``, in file order. Large inputs are parsed in worker processes:
+    libyaml's event stream is the bottleneck and is CPU-bound Python, so threads would not help."""
+    files = list(iter_input_files(paths))
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if jobs > 1 and len(files) > 1 and sum(_size(f) for f in files) >= PARALLEL_MIN_BYTES:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            parts = list(pool.map(load_one, files, chunksize=max(1, len(files) // (jobs * 4))))
+    else:
+        parts = [load_one(f) for f in files]
+    return Inputs(
+        tuple(w for p in parts for w in p.workloads),
+        tuple(s for p in parts for s in p.services),
+        tuple(d for p in parts for d in p.dockerfiles),
+    )
