@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.errors import UsageError
+from hullcheck.model.finding import SeverityLevel
 from hullcheck.model.violation import Mode
 from hullcheck.policy.catalog import PROFILES, RULES
+from hullcheck.policy.cel import CustomRule, compile_rule
 from hullcheck.policy.yamlload import YamlError, load_documents
 
 API_VERSION = "hullcheck.dev/v1"
@@ -51,6 +53,7 @@ class Policy:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     rule_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exceptions: tuple[PolicyException, ...] = ()
+    custom_rules: tuple[CustomRule, ...] = ()
 
     def mode_of(self, rule: str) -> Mode:
         return self.rule_modes.get(rule, self.mode)
@@ -98,7 +101,8 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
         raise PolicyFileError(f"{where}: apiVersion must be {API_VERSION}, not {doc.get('apiVersion')!r}")
     if doc.get("kind", "Policy") != "Policy":
         raise PolicyFileError(f"{where}: kind must be Policy")
-    known = {"apiVersion", "kind", "metadata", "profile", "k8sVersion", "mode", "rules", "parameters", "exceptions"}
+    known = {"apiVersion", "kind", "metadata", "profile", "k8sVersion", "mode", "rules", "parameters", "exceptions",
+             "customRules"}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise PolicyFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
@@ -107,13 +111,15 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
         raise PolicyFileError(f"{where}: unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
     mode = _mode(doc.get("mode", "enforce"), where)
     rule_modes: dict[str, Mode] = {}
+    custom = _custom_rules(doc.get("customRules") or [], where, rule_modes)
+    known_ids = set(RULES) | {c.id for c in custom}
     disabled: set[str] = set()
     rule_params: dict[str, dict[str, Any]] = {}
     rules = doc.get("rules") or {}
     if not isinstance(rules, dict):
         raise PolicyFileError(f"{where}: rules must map rule ids to settings")
     for rid, settings in rules.items():
-        if rid not in RULES:
+        if rid not in known_ids:
             raise PolicyFileError(f"{where}: rules: unknown rule {rid!r}")
         if not isinstance(settings, dict):
             raise PolicyFileError(f"{where}: rules.{rid} must be a mapping (mode, enabled, params)")
@@ -134,7 +140,7 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
         if not isinstance(e, dict):
             raise PolicyFileError(f"{w} must be a mapping")
         rid = _str(e, "rule", w)
-        if rid not in RULES:
+        if rid not in known_ids:
             raise PolicyFileError(f"{w}: unknown rule {rid!r}")
         res = e.get("resource") or {}
         if not isinstance(res, dict):
@@ -146,7 +152,39 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
         ))
     version = doc.get("k8sVersion")
     return Policy(profile, None if version is None else str(version), mode, rule_modes, frozenset(disabled),
-                  dict(params), rule_params, tuple(excs))
+                  dict(params), rule_params, tuple(excs), tuple(custom))
+
+
+def _custom_rules(items: Any, where: str, rule_modes: dict[str, Mode]) -> list[CustomRule]:
+    if not isinstance(items, list):
+        raise PolicyFileError(f"{where}: customRules must be a list")
+    out: list[CustomRule] = []
+    for i, item in enumerate(items):
+        w = f"{where}: customRules[{i}]"
+        if not isinstance(item, dict):
+            raise PolicyFileError(f"{w} must be a mapping (id, title, expression, ...)")
+        rid = _str(item, "id", w)
+        if rid in RULES or rid.upper().startswith("HC-") or rid in {c.id for c in out}:
+            raise PolicyFileError(f"{w}: id {rid!r} is taken (HC- ids are reserved for built-in rules)")
+        expression = _str(item, "expression", w)
+        try:
+            severity = SeverityLevel(str(item.get("severity", "medium")).lower())
+        except ValueError:
+            raise PolicyFileError(f"{w}: unknown severity {item.get('severity')!r}") from None
+        kinds = item.get("kinds") or []
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise PolicyFileError(f"{w}: kinds must be a list of kind names")
+        message = item.get("message")
+        rule = CustomRule(rid, str(item.get("title") or rid), severity, expression,
+                          str(message) if message is not None else "", tuple(kinds))
+        try:
+            compile_rule(rule, w)  # a syntax error is reported now, with the rule's place in the file
+        except UsageError as e:
+            raise PolicyFileError(e.message) from None
+        if "mode" in item:
+            rule_modes[rid] = _mode(item["mode"], w)
+        out.append(rule)
+    return out
 
 
 def load_policy(path: Path) -> Policy:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hullcheck.model.violation import ExceptionInfo, Mode, Violation
 from hullcheck.policy.catalog import profile_rules
+from hullcheck.policy.cel import compile_rule
 from hullcheck.policy.compose import Service
 from hullcheck.policy.config import Policy, PolicyException
 from hullcheck.policy.dockerfile import Dockerfile
@@ -54,6 +55,7 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
     """Violations of ``profile`` at ``version`` by the given workloads (and compose services, Dockerfiles)."""
     today = today or dt.date.today()
     level, rules = profile_rules(profile, version)
+    rules = [*rules, *(compile_rule(c) for c in policy.custom_rules)]
     rules = [r for r in rules if r.id not in policy.disabled]
     contexts: dict[str, Context] = {r.id: Context(version, level, policy.params_for(r.id)) for r in rules}
     cross: dict[int, list[Hit]] = {}

@@ -54,6 +54,7 @@ class Workload:
     spec_path: str  # path of the pod spec: "spec.template.spec", "spec" for a Pod
     meta_path: str  # path of the pod metadata: "spec.template.metadata", "metadata" for a Pod
     containers: tuple[Container, ...] = field(default=())
+    obj: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the whole object, as written
 
     @property
     def annotations(self) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def workload_from(doc: dict[str, Any], file: str = "", index: int = 0, prefix: s
     name = meta.get("name")
     ref = ResourceRef(kind=kind, name=str(name) if name is not None else "",
                       namespace=str(ns) if ns is not None else "", file=file, document=index)
-    return Workload(ref, meta, pod_meta, pod_spec, spec_path, _join(tpath, "metadata"), tuple(containers))
+    return Workload(ref, meta, pod_meta, pod_spec, spec_path, _join(tpath, "metadata"), tuple(containers), doc)
 
 
 def workloads_in(doc: Any, file: str = "", index: int = 0) -> Iterator[Workload]:
