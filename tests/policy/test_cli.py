@@ -45,6 +45,15 @@ def test_compliant_manifest_exits_zero(run_cli: Callable, tmp_path: Path) -> Non
     assert "1 resources checked against production" in r.stdout
 
 
+def test_json_to_a_file_and_table_to_stdout(run_cli: Callable, tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(PRIVILEGED_POD)
+    out = tmp_path / "out.json"
+    r = run_cli("check", str(tmp_path / "pod.yaml"), "--profile", "pss-baseline", "-f", "table", "-f", f"json={out}")
+    assert r.returncode == 1
+    assert "HC-K8S-003" in r.stdout
+    assert [v["rule"] for v in json.loads(out.read_text())["violations"]] == ["HC-K8S-003"]
+
+
 def test_warn_mode_does_not_fail(run_cli: Callable, tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(PRIVILEGED_POD)
     pol = tmp_path / "policy.yaml"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from hullcheck.cli.common import write_atomic
 from hullcheck.errors import UsageError
 
 
@@ -15,7 +16,9 @@ def check(
     policy: Path = typer.Option(None, "--policy", "-p", help="policy file (apiVersion: hullcheck.dev/v1)"),
     profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
     k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    formats: list[str] = typer.Option(
+        None, "--format", "-f", help="FORMAT or FORMAT=FILE; repeatable (table, json). Default: table."
+    ),
 ) -> None:
     """Check manifests against the Pod Security Standards or the production profile."""
     from hullcheck.policy.config import Policy, load_policy
@@ -24,8 +27,14 @@ def check(
     from hullcheck.policy.report import FORMATS
     from hullcheck.policy.rules import parse_version
 
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    outputs: list[tuple[str, str | None]] = []
+    for spec in formats or ["table"]:
+        name, _, target = spec.partition("=")
+        if name not in FORMATS:
+            raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
+        outputs.append((name, target or None))
+    if sum(1 for _, t in outputs if t is None) > 1:
+        raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
     pol = load_policy(policy) if policy else Policy()
     version = parse_version(k8s_version or pol.k8s_version)
     inputs = load_inputs(list(paths))
@@ -37,6 +46,11 @@ def check(
     for e in result.expired_exceptions:
         print(f"hullcheck: warning: exception for {e.rule} (owner {e.owner}) expired on {e.expires.isoformat()}",
               file=sys.stderr)
-    sys.stdout.write(FORMATS[fmt](result))
+    for name, dest in outputs:
+        text = FORMATS[name](result)
+        if dest:
+            write_atomic(Path(dest), text)
+        else:
+            sys.stdout.write(text)
     if result.failing:
         raise typer.Exit(1)
