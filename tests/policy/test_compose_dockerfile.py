@@ -148,3 +148,43 @@ def test_directory_mixes_kinds(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text("kind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n")
     inputs = load_inputs([tmp_path])
     assert (len(inputs.dockerfiles), len(inputs.services), len(inputs.workloads)) == (1, 2, 1)
+
+
+# the shape `docker inspect CONTAINER` prints (Docker Engine API ContainerInspect), trimmed
+DOCKER_INSPECT = f"""[
+  {{
+    "Id": "4f2c", "Name": "/web",
+    "Config": {{"User": "", "Image": "nginx:1.27", "Env": ["PATH=/usr/bin"]}},
+    "HostConfig": {{"Privileged": true, "NetworkMode": "host", "PidMode": "", "IpcMode": "private",
+                    "ReadonlyRootfs": false, "CapAdd": ["SYS_ADMIN"], "CapDrop": null, "Memory": 0,
+                    "NanoCpus": 0, "CpuQuota": 0, "CpuPeriod": 0, "SecurityOpt": ["seccomp=unconfined"],
+                    "Binds": ["/var/run/docker.sock:/var/run/docker.sock"]}},
+    "Mounts": [{{"Type": "bind", "Source": "/var/run/docker.sock", "Destination": "/var/run/docker.sock"}}]
+  }},
+  {{
+    "Id": "9a1b", "Name": "/api",
+    "Config": {{"User": "10001", "Image": "registry.example.com/shop/api@{DIGEST}"}},
+    "HostConfig": {{"Privileged": false, "NetworkMode": "bridge", "ReadonlyRootfs": true, "CapAdd": null,
+                    "CapDrop": ["ALL"], "Memory": 536870912, "NanoCpus": 500000000, "SecurityOpt": null}},
+    "Mounts": [{{"Type": "volume", "Name": "data", "Source": "/var/lib/docker/volumes/data/_data"}}]
+  }}
+]"""
+
+
+def test_docker_inspect_containers(tmp_path: Path) -> None:
+    hits = check(tmp_path, "inspect.json", DOCKER_INSPECT)
+    assert {name for _, name, _ in hits} == {"web"}  # the hardened container passes
+    assert sorted((r, f) for r, _, f in hits) == [
+        ("HC-DC-001", "[0].HostConfig.Privileged"),
+        ("HC-DC-002", "[0].HostConfig.NetworkMode"),
+        ("HC-DC-003", "[0].Mounts[0]"),
+        ("HC-DC-005", "[0].Config.User"),
+        ("HC-DC-006", "[0].HostConfig.ReadonlyRootfs"),
+        ("HC-DC-007", "[0].HostConfig.CapAdd"),
+        ("HC-DC-007", "[0].HostConfig.CapDrop"),
+        ("HC-DC-008", "[0].HostConfig.Memory"),
+        ("HC-DC-008", "[0].HostConfig.NanoCpus"),
+        ("HC-DC-009", "[0].Config.Image"),
+        ("HC-DC-010", "[0].Config.Image"),
+        ("HC-DC-011", "[0].HostConfig.SecurityOpt[0]"),
+    ]

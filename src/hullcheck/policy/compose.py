@@ -1,10 +1,11 @@
-"""docker-compose files: services normalised, and the production rules that apply to them."""
+"""docker-compose services and ``docker inspect`` containers, normalised to one service model, and the
+production rules that apply to them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from hullcheck.model.finding import SeverityLevel
@@ -16,9 +17,15 @@ from hullcheck.policy.rules import Context, Hit, Rule
 
 @dataclass(frozen=True)
 class Service:
-    resource: ResourceRef  # kind "ComposeService", name = the service key
-    spec: dict[str, Any]
-    path: str  # "services.web"
+    resource: ResourceRef  # kind "ComposeService" (name = the service key) or "Container" (docker inspect)
+    spec: dict[str, Any]  # compose keys (docker inspect output is translated to them)
+    path: str  # "services.web", or "[0]" for the first container of a docker inspect array
+    fields: Mapping[str, str] = field(default_factory=dict)  # compose key -> where it really is
+
+    def field_path(self, key: str) -> str:
+        root, bracket, rest = key.partition("[")
+        real = self.fields.get(root, root)
+        return f"{self.path}.{real}{bracket}{rest}"
 
 
 def is_compose(doc: Any) -> bool:
@@ -36,6 +43,44 @@ def services_in(doc: dict[str, Any], file: str = "", index: int = 0) -> Iterator
             yield Service(ref, spec, f"services.{name}")
 
 
+INSPECT_FIELDS = {
+    "privileged": "HostConfig.Privileged", "network_mode": "HostConfig.NetworkMode", "pid": "HostConfig.PidMode",
+    "ipc": "HostConfig.IpcMode", "userns_mode": "HostConfig.UsernsMode", "uts": "HostConfig.UTSMode",
+    "volumes": "Mounts", "user": "Config.User", "read_only": "HostConfig.ReadonlyRootfs",
+    "cap_add": "HostConfig.CapAdd", "cap_drop": "HostConfig.CapDrop", "mem_limit": "HostConfig.Memory",
+    "cpus": "HostConfig.NanoCpus", "image": "Config.Image", "security_opt": "HostConfig.SecurityOpt",
+}
+
+
+def is_docker_inspect(doc: Any) -> bool:
+    """``docker inspect`` output for containers: a JSON array of objects with Config and HostConfig."""
+    return (isinstance(doc, list) and bool(doc)
+            and all(isinstance(c, dict) and isinstance(c.get("HostConfig"), dict) for c in doc))
+
+
+def containers_from_inspect(doc: list[Any], file: str = "", index: int = 0) -> Iterator[Service]:
+    """Each inspected container as a service: Docker's HostConfig/Config fields mapped to compose keys."""
+    for i, c in enumerate(doc):
+        hc, cfg = _d(c.get("HostConfig")), _d(c.get("Config"))
+        mounts = [{"type": m.get("Type", "volume"), "source": m.get("Source", "")} for m in _l(c.get("Mounts"))
+                  if isinstance(m, dict)]
+        nano = hc.get("NanoCpus") or 0
+        quota, period = hc.get("CpuQuota") or 0, hc.get("CpuPeriod") or 100_000
+        cpus = (nano / 1e9 if isinstance(nano, int | float) and nano > 0 else
+                quota / period if isinstance(quota, int | float) and quota > 0 and isinstance(period, int) and period
+                else None)
+        spec = {
+            "privileged": hc.get("Privileged"), "network_mode": hc.get("NetworkMode"), "pid": hc.get("PidMode"),
+            "ipc": hc.get("IpcMode"), "userns_mode": hc.get("UsernsMode"), "uts": hc.get("UTSMode"),
+            "volumes": mounts, "user": cfg.get("User") or None, "read_only": hc.get("ReadonlyRootfs"),
+            "cap_add": hc.get("CapAdd"), "cap_drop": hc.get("CapDrop"),
+            "mem_limit": hc.get("Memory") or None, "cpus": cpus, "image": cfg.get("Image"),
+            "security_opt": hc.get("SecurityOpt"),
+        }
+        name = str(c.get("Name") or c.get("Id") or f"container[{i}]").lstrip("/")
+        yield Service(ResourceRef("Container", name, "", file, index), spec, f"[{i}]", INSPECT_FIELDS)
+
+
 def _d(v: Any) -> dict[str, Any]:
     return v if isinstance(v, dict) else {}
 
@@ -45,7 +90,8 @@ def _l(v: Any) -> list[Any]:
 
 
 def _hit(s: Service, message: str, key: str) -> Hit:
-    return Hit(f"service {s.resource.name!r}: {message}", f"{s.path}.{key}", s.resource.name)
+    what = "container" if s.resource.kind == "Container" else "service"
+    return Hit(f"{what} {s.resource.name!r}: {message}", s.field_path(key), s.resource.name)
 
 
 def check_privileged(s: Service, ctx: Context) -> Iterator[Hit]:

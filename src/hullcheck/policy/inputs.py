@@ -1,4 +1,5 @@
-"""What ``hullcheck check`` reads: files and directories -> Kubernetes workloads, compose services, Dockerfiles."""
+"""What ``hullcheck check`` reads: files and directories -> Kubernetes workloads, compose services (and
+``docker inspect`` containers), Dockerfiles."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hullcheck.model.violation import ResourceRef
-from hullcheck.policy.compose import Service, is_compose, services_in
+from hullcheck.policy.compose import Service, containers_from_inspect, is_compose, is_docker_inspect, services_in
 from hullcheck.policy.dockerfile import Dockerfile, is_dockerfile_name, parse_dockerfile
 from hullcheck.policy.manifests import ManifestError, Workload, load_file, workloads_in
 
@@ -69,6 +70,8 @@ def load_one(path: Path) -> Inputs:
     for i, doc in enumerate(load_file(path)):
         if is_compose(doc):
             services.extend(services_in(doc, str(path), i))
+        elif is_docker_inspect(doc):
+            services.extend(containers_from_inspect(doc, str(path), i))
         else:
             workloads.extend(workloads_in(doc, str(path), i))
     return Inputs(tuple(workloads), tuple(services))
