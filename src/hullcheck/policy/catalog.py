@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from hullcheck.errors import UsageError
 from hullcheck.policy.compose import COMPOSE_RULES
 from hullcheck.policy.dockerfile import DOCKERFILE_RULES
+from hullcheck.policy.host import HOST_RULES
 from hullcheck.policy.production import PRODUCTION_RULES
 from hullcheck.policy.pss import BASELINE_RULES, RESTRICTED_RULES, pss_rules
 from hullcheck.policy.rules import Rule, Version
 
 RULES: dict[str, Rule] = {
-    r.id: r for r in (*BASELINE_RULES, *RESTRICTED_RULES, *PRODUCTION_RULES, *COMPOSE_RULES, *DOCKERFILE_RULES)
+    r.id: r
+    for r in (*BASELINE_RULES, *RESTRICTED_RULES, *PRODUCTION_RULES, *COMPOSE_RULES, *DOCKERFILE_RULES, *HOST_RULES)
 }
 
 # production also forbids what the baseline forbids outright: privileged, host namespaces, hostPath
 PRODUCTION_IDS: tuple[str, ...] = (
     "HC-K8S-002", "HC-K8S-003", "HC-K8S-005",
-    *(r.id for r in (*PRODUCTION_RULES, *COMPOSE_RULES, *DOCKERFILE_RULES)),
+    *(r.id for r in (*PRODUCTION_RULES, *COMPOSE_RULES, *DOCKERFILE_RULES, *HOST_RULES)),
 )
 
 
@@ -32,7 +34,7 @@ PROFILES: dict[str, Profile] = {
     "pss-baseline": Profile("pss-baseline", "Kubernetes Pod Security Standards, baseline level (as PSA evaluates it)"),
     "pss-restricted": Profile("pss-restricted", "Kubernetes Pod Security Standards, restricted level"),
     "production": Profile("production", "what production workloads must meet (registries, digests, non-root, ...); "
-                          "also checks docker-compose files and Dockerfiles"),
+                          "also checks compose files, docker inspect output, Dockerfiles, daemon.json, sshd_config"),
 }
 
 

@@ -12,6 +12,7 @@ from hullcheck.policy.cel import compile_rule
 from hullcheck.policy.compose import Service
 from hullcheck.policy.config import Policy, PolicyException
 from hullcheck.policy.dockerfile import Dockerfile
+from hullcheck.policy.host import HostFile
 from hullcheck.policy.manifests import Workload
 from hullcheck.policy.rules import Context, Hit, Rule, Version
 
@@ -51,7 +52,7 @@ def _distinct_image_hits(workloads: Sequence[Workload], max_images: int) -> dict
 
 def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, version: Version,
              today: dt.date | None = None, services: Sequence[Service] = (),
-             dockerfiles: Sequence[Dockerfile] = ()) -> CheckResult:
+             dockerfiles: Sequence[Dockerfile] = (), host_files: Sequence[HostFile] = ()) -> CheckResult:
     """Violations of ``profile`` at ``version`` by the given workloads (and compose services, Dockerfiles)."""
     today = today or dt.date.today()
     level, rules = profile_rules(profile, version)
@@ -75,7 +76,7 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
     expired_hit: dict[PolicyException, None] = {}
     out: list[Violation] = []
 
-    def emit(rule: Rule, subject: Workload | Service | Dockerfile, hit: Hit) -> None:
+    def emit(rule: Rule, subject: Workload | Service | Dockerfile | HostFile, hit: Hit) -> None:
         res = subject.resource
         info = None
         for e in exceptions_by_rule.get(rule.id, ()):
@@ -95,10 +96,11 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
                 emit(rule, w, hit)
         for hit in cross.get(i, ()):
             emit(by_rule[DISTINCT_IMAGES_RULE], w, hit)
-    subjects: dict[str, Sequence[Service | Dockerfile]] = {"compose": services, "dockerfile": dockerfiles}
+    subjects: dict[str, Sequence[Service | Dockerfile | HostFile]] = {
+        "compose": services, "dockerfile": dockerfiles, "host": host_files}
     for rule in others:
         for subject in subjects[rule.target]:
             for hit in rule.check(subject, contexts[rule.id]):
                 emit(rule, subject, hit)
     return CheckResult(profile, version, tuple(out), tuple(expired_hit),
-                       len(workloads) + len(services) + len(dockerfiles))
+                       len(workloads) + len(services) + len(dockerfiles) + len(host_files))

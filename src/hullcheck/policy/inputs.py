@@ -11,6 +11,8 @@ from pathlib import Path
 from hullcheck.model.violation import ResourceRef
 from hullcheck.policy.compose import Service, containers_from_inspect, is_compose, is_docker_inspect, services_in
 from hullcheck.policy.dockerfile import Dockerfile, is_dockerfile_name, parse_dockerfile
+from hullcheck.policy.host import MAX_BYTES as MAX_HOST_BYTES
+from hullcheck.policy.host import HostFile, host_file_kind, load_host_file
 from hullcheck.policy.manifests import ManifestError, Workload, load_file, workloads_in
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -24,10 +26,11 @@ class Inputs:
     workloads: tuple[Workload, ...] = ()
     services: tuple[Service, ...] = ()
     dockerfiles: tuple[Dockerfile, ...] = ()
+    host_files: tuple[HostFile, ...] = ()
 
 
 def _wanted(name: str) -> bool:
-    return name.endswith(MANIFEST_SUFFIXES) or is_dockerfile_name(name)
+    return name.endswith(MANIFEST_SUFFIXES) or is_dockerfile_name(name) or host_file_kind(name) is not None
 
 
 def iter_input_files(paths: list[Path]) -> Iterator[Path]:
@@ -50,17 +53,29 @@ def iter_input_files(paths: list[Path]) -> Iterator[Path]:
             raise ManifestError(f"{p}: no such file or directory")
 
 
+def _read_text(path: Path, limit: int, what: str) -> str:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read: {e.strerror or e}") from e
+    if len(data) > limit:
+        raise ManifestError(f"{path}: {what} larger than {limit} bytes")
+    return data.decode("utf-8", errors="replace")
+
+
 def load_one(path: Path) -> Inputs:
+    host_kind = host_file_kind(path.name)
+    if host_kind is not None:
+        try:
+            text = _read_text(path, MAX_HOST_BYTES, "file")
+            return Inputs(host_files=(load_host_file(host_kind, str(path), text),))
+        except ValueError as e:
+            raise ManifestError(f"{path}: {e}") from e
     if is_dockerfile_name(path.name):
+        text = _read_text(path, MAX_DOCKERFILE_BYTES, "Dockerfile")
         try:
-            with path.open("rb") as fh:
-                data = fh.read(MAX_DOCKERFILE_BYTES + 1)
-        except OSError as e:
-            raise ManifestError(f"{path}: cannot read: {e.strerror or e}") from e
-        if len(data) > MAX_DOCKERFILE_BYTES:
-            raise ManifestError(f"{path}: Dockerfile larger than {MAX_DOCKERFILE_BYTES} bytes")
-        try:
-            instructions = parse_dockerfile(data.decode("utf-8", errors="replace"))
+            instructions = parse_dockerfile(text)
         except ValueError as e:
             raise ManifestError(f"{path}: {e}") from e
         return Inputs(dockerfiles=(Dockerfile(ResourceRef("Dockerfile", str(path), "", str(path)),
@@ -100,4 +115,5 @@ def load_inputs(paths: list[Path], jobs: int | None = None) -> Inputs:
         tuple(w for p in parts for w in p.workloads),
         tuple(s for p in parts for s in p.services),
         tuple(d for p in parts for d in p.dockerfiles),
+        tuple(h for p in parts for h in p.host_files),
     )

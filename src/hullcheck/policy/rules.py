@@ -29,9 +29,9 @@ class Context:
 
 
 # The subject is a Workload for target "workload", a compose.Service for "compose", a
-# dockerfile.Dockerfile for "dockerfile": each rule declares which one it checks.
+# dockerfile.Dockerfile for "dockerfile", a host.HostFile for "host": each rule declares which one.
 CheckFn = Callable[[Any, Context], Iterable[Hit]]
-TARGETS = ("workload", "compose", "dockerfile")
+TARGETS = ("workload", "compose", "dockerfile", "host")
 
 
 @dataclass(frozen=True)
