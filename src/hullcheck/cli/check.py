@@ -39,7 +39,8 @@ def check(
     version = parse_version(k8s_version or pol.k8s_version)
     inputs = load_inputs(list(paths))
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
-                      services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files)
+                      services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
+                      azure=inputs.azure)
     for v in result.violations:
         if v.mode.value == "warn" and not v.excepted:
             print(f"hullcheck: warning: {v.rule} {v.resource.kind}/{v.resource.name}: {v.message}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hullcheck.errors import UsageError
+from hullcheck.policy.azure import AZURE_RULES
 from hullcheck.policy.compose import COMPOSE_RULES
 from hullcheck.policy.dockerfile import DOCKERFILE_RULES
 from hullcheck.policy.host import HOST_RULES
@@ -12,15 +13,13 @@ from hullcheck.policy.production import PRODUCTION_RULES
 from hullcheck.policy.pss import BASELINE_RULES, RESTRICTED_RULES, pss_rules
 from hullcheck.policy.rules import Rule, Version
 
-RULES: dict[str, Rule] = {
-    r.id: r
-    for r in (*BASELINE_RULES, *RESTRICTED_RULES, *PRODUCTION_RULES, *COMPOSE_RULES, *DOCKERFILE_RULES, *HOST_RULES)
-}
+_OTHER_RULES = (*COMPOSE_RULES, *DOCKERFILE_RULES, *HOST_RULES, *AZURE_RULES)  # production's non-Kubernetes rules
+RULES: dict[str, Rule] = {r.id: r for r in (*BASELINE_RULES, *RESTRICTED_RULES, *PRODUCTION_RULES, *_OTHER_RULES)}
 
 # production also forbids what the baseline forbids outright: privileged, host namespaces, hostPath
 PRODUCTION_IDS: tuple[str, ...] = (
     "HC-K8S-002", "HC-K8S-003", "HC-K8S-005",
-    *(r.id for r in (*PRODUCTION_RULES, *COMPOSE_RULES, *DOCKERFILE_RULES, *HOST_RULES)),
+    *(r.id for r in (*PRODUCTION_RULES, *_OTHER_RULES)),
 )
 
 
@@ -34,7 +33,7 @@ PROFILES: dict[str, Profile] = {
     "pss-baseline": Profile("pss-baseline", "Kubernetes Pod Security Standards, baseline level (as PSA evaluates it)"),
     "pss-restricted": Profile("pss-restricted", "Kubernetes Pod Security Standards, restricted level"),
     "production": Profile("production", "what production workloads must meet (registries, digests, non-root, ...); "
-                          "also checks compose files, docker inspect output, Dockerfiles, daemon.json, sshd_config"),
+                          "also compose files, docker inspect, Dockerfiles, daemon.json, sshd_config, ARM templates"),
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hullcheck.model.violation import ExceptionInfo, Mode, Violation
+from hullcheck.policy.azure import AzureResource
 from hullcheck.policy.catalog import profile_rules
 from hullcheck.policy.cel import compile_rule
 from hullcheck.policy.compose import Service
@@ -52,7 +53,8 @@ def _distinct_image_hits(workloads: Sequence[Workload], max_images: int) -> dict
 
 def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, version: Version,
              today: dt.date | None = None, services: Sequence[Service] = (),
-             dockerfiles: Sequence[Dockerfile] = (), host_files: Sequence[HostFile] = ()) -> CheckResult:
+             dockerfiles: Sequence[Dockerfile] = (), host_files: Sequence[HostFile] = (),
+             azure: Sequence[AzureResource] = ()) -> CheckResult:
     """Violations of ``profile`` at ``version`` by the given workloads (and compose services, Dockerfiles)."""
     today = today or dt.date.today()
     level, rules = profile_rules(profile, version)
@@ -76,7 +78,7 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
     expired_hit: dict[PolicyException, None] = {}
     out: list[Violation] = []
 
-    def emit(rule: Rule, subject: Workload | Service | Dockerfile | HostFile, hit: Hit) -> None:
+    def emit(rule: Rule, subject: Workload | Service | Dockerfile | HostFile | AzureResource, hit: Hit) -> None:
         res = subject.resource
         info = None
         for e in exceptions_by_rule.get(rule.id, ()):
@@ -96,11 +98,11 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
                 emit(rule, w, hit)
         for hit in cross.get(i, ()):
             emit(by_rule[DISTINCT_IMAGES_RULE], w, hit)
-    subjects: dict[str, Sequence[Service | Dockerfile | HostFile]] = {
-        "compose": services, "dockerfile": dockerfiles, "host": host_files}
+    subjects: dict[str, Sequence[Service | Dockerfile | HostFile | AzureResource]] = {
+        "compose": services, "dockerfile": dockerfiles, "host": host_files, "azure": azure}
     for rule in others:
         for subject in subjects[rule.target]:
             for hit in rule.check(subject, contexts[rule.id]):
                 emit(rule, subject, hit)
     return CheckResult(profile, version, tuple(out), tuple(expired_hit),
-                       len(workloads) + len(services) + len(dockerfiles) + len(host_files))
+                       len(workloads) + len(services) + len(dockerfiles) + len(host_files) + len(azure))

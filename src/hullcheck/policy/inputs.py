@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hullcheck.model.violation import ResourceRef
+from hullcheck.policy.azure import AzureResource, arm_resources, is_arm_template
 from hullcheck.policy.compose import Service, containers_from_inspect, is_compose, is_docker_inspect, services_in
 from hullcheck.policy.dockerfile import Dockerfile, is_dockerfile_name, parse_dockerfile
 from hullcheck.policy.host import MAX_BYTES as MAX_HOST_BYTES
@@ -27,6 +28,7 @@ class Inputs:
     services: tuple[Service, ...] = ()
     dockerfiles: tuple[Dockerfile, ...] = ()
     host_files: tuple[HostFile, ...] = ()
+    azure: tuple[AzureResource, ...] = ()
 
 
 def _wanted(name: str) -> bool:
@@ -82,14 +84,17 @@ def load_one(path: Path) -> Inputs:
                                               tuple(instructions)),))
     workloads: list[Workload] = []
     services: list[Service] = []
+    azure: list[AzureResource] = []
     for i, doc in enumerate(load_file(path)):
         if is_compose(doc):
             services.extend(services_in(doc, str(path), i))
         elif is_docker_inspect(doc):
             services.extend(containers_from_inspect(doc, str(path), i))
+        elif is_arm_template(doc):
+            azure.extend(arm_resources(doc, str(path), i))
         else:
             workloads.extend(workloads_in(doc, str(path), i))
-    return Inputs(tuple(workloads), tuple(services))
+    return Inputs(tuple(workloads), tuple(services), azure=tuple(azure))
 
 
 def _size(path: Path) -> int:
@@ -116,4 +121,5 @@ def load_inputs(paths: list[Path], jobs: int | None = None) -> Inputs:
         tuple(s for p in parts for s in p.services),
         tuple(d for p in parts for d in p.dockerfiles),
         tuple(h for p in parts for h in p.host_files),
+        tuple(a for p in parts for a in p.azure),
     )

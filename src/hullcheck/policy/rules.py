@@ -29,9 +29,10 @@ class Context:
 
 
 # The subject is a Workload for target "workload", a compose.Service for "compose", a
-# dockerfile.Dockerfile for "dockerfile", a host.HostFile for "host": each rule declares which one.
+# dockerfile.Dockerfile for "dockerfile", a host.HostFile for "host", an azure.AzureResource for
+# "azure": each rule declares which one.
 CheckFn = Callable[[Any, Context], Iterable[Hit]]
-TARGETS = ("workload", "compose", "dockerfile", "host")
+TARGETS = ("workload", "compose", "dockerfile", "host", "azure")
 
 
 @dataclass(frozen=True)
