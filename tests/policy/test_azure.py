@@ -90,3 +90,95 @@ def test_aks_without_authorized_ranges(tmp_path: Path) -> None:
     assert check(tmp_path, t) == []
     t["resources"][1]["properties"] = {"apiServerAccessProfile": {"authorizedIPRanges": "[parameters('ranges')]"}}
     assert check(tmp_path, t) == []
+
+
+TERRAFORM = '''
+variable "admin_cidr" { type = string }
+
+resource "azurerm_network_security_group" "nodes" {
+  name                = "nodes-nsg"
+  location            = "westeurope"
+  resource_group_name = "rg"
+
+  security_rule {
+    name                       = "https"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "443"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+  security_rule {
+    name                       = "ssh"
+    priority                   = 110
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "22"
+    source_address_prefix      = "Internet"
+    destination_address_prefix = "*"
+  }
+}
+
+resource "azurerm_network_security_rule" "admin" {
+  name                        = "admin"
+  direction                   = "Inbound"
+  access                      = "Allow"
+  destination_port_ranges     = ["22", "3389"]
+  source_address_prefix       = var.admin_cidr
+}
+
+resource "azurerm_network_security_rule" "everything" {
+  name                        = "everything"
+  direction                   = "Inbound"
+  access                      = "Allow"
+  destination_port_range      = "0-65535"
+  source_address_prefixes     = ["10.0.0.0/8", "0.0.0.0/0"]
+}
+
+resource "azurerm_kubernetes_cluster" "public" {
+  name = "aks-public"
+}
+
+resource "azurerm_kubernetes_cluster" "restricted" {
+  name = "aks-restricted"
+  api_server_access_profile {
+    authorized_ip_ranges = ["203.0.113.0/24"]
+  }
+}
+
+resource "azurerm_kubernetes_cluster" "private" {
+  name                    = "aks-private"
+  private_cluster_enabled = true
+}
+'''
+
+
+def test_terraform_azurerm_resources(tmp_path: Path) -> None:
+    f = tmp_path / "main.tf"
+    f.write_text(TERRAFORM)
+    inputs = load_inputs([tmp_path])
+    result = evaluate([], Policy(), "production", LATEST, azure=inputs.azure)
+    assert sorted((v.rule, v.field, v.message) for v in result.violations) == [
+        ("HC-AZ-001", "azurerm_network_security_group.nodes.security_rule[1].destination_port_range",
+         "an inbound rule allows SSH (22) from the Internet"),
+        ("HC-AZ-001", "azurerm_network_security_rule.everything.destination_port_range",
+         "an inbound rule allows all ports from the Internet"),
+        ("HC-AZ-002", "azurerm_kubernetes_cluster.public.api_server_access_profile.authorized_ip_ranges",
+         "the AKS API server is public and has no authorized IP ranges"),
+    ]
+
+
+def test_bad_terraform_is_a_usage_error(tmp_path: Path) -> None:
+    from hullcheck.policy.manifests import ManifestError
+
+    (tmp_path / "bad.tf").write_text('resource "x" {\n  a = \n')
+    with pytest.raises(ManifestError, match="invalid Terraform"):
+        load_inputs([tmp_path])
+    (tmp_path / "bad.tf").write_text("x = " + "[" * 3000 + "]" * 3000)
+    with pytest.raises(ManifestError, match="Terraform"):
+        load_inputs([tmp_path])

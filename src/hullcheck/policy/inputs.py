@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hullcheck.model.violation import ResourceRef
-from hullcheck.policy.azure import AzureResource, arm_resources, is_arm_template
+from hullcheck.policy.azure import MAX_TF_BYTES, AzureResource, arm_resources, is_arm_template, terraform_resources
 from hullcheck.policy.compose import Service, containers_from_inspect, is_compose, is_docker_inspect, services_in
 from hullcheck.policy.dockerfile import Dockerfile, is_dockerfile_name, parse_dockerfile
 from hullcheck.policy.host import MAX_BYTES as MAX_HOST_BYTES
 from hullcheck.policy.host import HostFile, host_file_kind, load_host_file
 from hullcheck.policy.manifests import ManifestError, Workload, load_file, workloads_in
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".tf")
 MAX_FILES = 100_000
 MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
@@ -72,6 +72,11 @@ def load_one(path: Path) -> Inputs:
         try:
             text = _read_text(path, MAX_HOST_BYTES, "file")
             return Inputs(host_files=(load_host_file(host_kind, str(path), text),))
+        except ValueError as e:
+            raise ManifestError(f"{path}: {e}") from e
+    if path.name.endswith(".tf"):
+        try:
+            return Inputs(azure=tuple(terraform_resources(_read_text(path, MAX_TF_BYTES, "file"), str(path))))
         except ValueError as e:
             raise ManifestError(f"{path}: {e}") from e
     if is_dockerfile_name(path.name):
