@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,43 @@ def test_bad_daemon_json_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "daemon.json").write_text("{not json")
     with pytest.raises(ManifestError, match=r"invalid daemon\.json"):
         load_inputs([tmp_path])
+
+
+def _root_with_socket(tmp_path: Path, mode: int) -> Path:
+    import os
+    import socket
+
+    root = tmp_path / "root"
+    (root / "run").mkdir(parents=True)
+    (root / "etc" / "ssh").mkdir(parents=True)
+    (root / "etc" / "ssh" / "sshd_config").write_text("PermitRootLogin no\nPasswordAuthentication no\n")
+    (root / "usr").mkdir()
+    (root / "usr" / "pod.yaml").write_text("kind: Pod\nspec: {hostNetwork: true}\n")  # not walked: only known files
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(root / "run" / "docker.sock"))
+    s.close()
+    os.chmod(root / "run" / "docker.sock", mode)
+    return root
+
+
+@pytest.mark.parametrize(("mode", "expected"), [(0o660, []), (0o600, []), (0o666, ["mode"]), (0o770, ["mode"])])
+def test_mounted_root_docker_socket(tmp_path: Path, mode: int, expected: list[str]) -> None:
+    import os
+
+    from hullcheck.policy.inputs import load_root
+
+    root = _root_with_socket(tmp_path, mode)
+    inputs = load_root(root)
+    assert sorted(h.resource.kind for h in inputs.host_files) == ["DockerSocket", "SshdConfig"]
+    result = evaluate([], Policy(), "production", LATEST, host_files=inputs.host_files)
+    fields = [v.field for v in result.violations if v.rule == "HC-HOST-004"]
+    owner = [] if os.stat(root / "run" / "docker.sock").st_uid == 0 else ["owner"]
+    assert fields == expected + owner
+    assert [v for v in result.violations if v.rule != "HC-HOST-004"] == []
+
+
+def test_cli_root_option(run_cli: Callable, tmp_path: Path) -> None:
+    root = _root_with_socket(tmp_path, 0o666)
+    r = run_cli("check", "--root", str(root), "--format", "json")
+    assert r.returncode == 1, r.stderr
+    assert {v["rule"] for v in json.loads(r.stdout)["violations"]} == {"HC-HOST-004"}

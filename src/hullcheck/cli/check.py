@@ -12,7 +12,8 @@ from hullcheck.errors import UsageError
 
 
 def check(
-    paths: list[Path] = typer.Argument(..., help="Kubernetes manifests, compose files, Dockerfiles, or directories"),
+    paths: list[Path] = typer.Argument(None, help="Kubernetes manifests, compose files, Dockerfiles, or directories"),
+    root: Path = typer.Option(None, "--root", help="a mounted root filesystem: check its Docker and SSH setup"),
     policy: Path = typer.Option(None, "--policy", "-p", help="policy file (apiVersion: hullcheck.dev/v1)"),
     profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
     k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
@@ -23,7 +24,7 @@ def check(
     """Check manifests against the Pod Security Standards or the production profile."""
     from hullcheck.policy.config import Policy, load_policy
     from hullcheck.policy.engine import evaluate
-    from hullcheck.policy.inputs import load_inputs
+    from hullcheck.policy.inputs import load_inputs, load_root, merge
     from hullcheck.policy.report import FORMATS
     from hullcheck.policy.rules import parse_version
 
@@ -37,7 +38,11 @@ def check(
         raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
     pol = load_policy(policy) if policy else Policy()
     version = parse_version(k8s_version or pol.k8s_version)
-    inputs = load_inputs(list(paths))
+    if not paths and root is None:
+        raise UsageError("give at least one PATH (or --root DIR)")
+    inputs = load_inputs(list(paths or []))
+    if root is not None:
+        inputs = merge(inputs, load_root(root))
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
                       services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
                       azure=inputs.azure)

@@ -65,6 +65,31 @@ def load_host_file(kind: str, path: str, text: str) -> HostFile:
     return HostFile(ref, settings, lines)
 
 
+ROOT_FILES = (
+    ("etc/docker/daemon.json", "DockerDaemonConfig"),
+    ("etc/ssh/sshd_config", "SshdConfig"),
+)
+DOCKER_SOCKETS = ("run/docker.sock", "var/run/docker.sock")
+
+
+def socket_file(path: str, st_mode: int, uid: int, gid: int) -> HostFile:
+    """The Docker socket's ownership and permission bits (from ``lstat`` in a mounted root)."""
+    return HostFile(ResourceRef("DockerSocket", path, "", path), {"mode": st_mode & 0o7777, "uid": uid, "gid": gid})
+
+
+def check_docker_socket(h: HostFile, ctx: Context) -> Iterator[Hit]:
+    """CIS Docker 3.15/3.16: docker.sock owned by root, mode 660 or stricter."""
+    if h.resource.kind != "DockerSocket":
+        return
+    mode, uid = h.settings["mode"], h.settings["uid"]
+    if mode & 0o007:
+        yield Hit(f"docker.sock has mode {mode:04o}: every local user can control Docker (root)", "mode")
+    elif mode & 0o777 & ~0o660:
+        yield Hit(f"docker.sock has mode {mode:04o}, more permissive than 0660", "mode")
+    if uid != 0:
+        yield Hit(f"docker.sock is owned by uid {uid}, not root", "owner")
+
+
 def _daemon(h: HostFile) -> bool:
     return h.resource.kind == "DockerDaemonConfig"
 
@@ -140,6 +165,10 @@ HOST_RULES: tuple[Rule, ...] = (
     _rule("HC-HOST-003", "Insecure registries", H, "Images from insecure registries can be swapped in transit.",
           "Remove insecure-registries; give the registry a trusted certificate.", check_daemon_insecure_registries,
           "CIS Docker Benchmark 2.4"),
+    _rule("HC-HOST-004", "Docker socket permissions", SeverityLevel.CRITICAL,
+          "Whoever can write to docker.sock controls the Docker daemon, which is root on the host.",
+          "chown root:docker /var/run/docker.sock; chmod 660 /var/run/docker.sock.", check_docker_socket,
+          "CIS Docker Benchmark 3.15, 3.16"),
     _rule("HC-HOST-010", "SSH root login", H, "Direct root login bypasses individual accountability.",
           "Set PermitRootLogin no.", check_sshd_root_login, "CIS Distribution Independent Linux 5.2.10"),
     _rule("HC-HOST-011", "SSH password authentication", H, "Passwords can be brute-forced; keys cannot.",

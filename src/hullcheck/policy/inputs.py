@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,8 @@ from hullcheck.model.violation import ResourceRef
 from hullcheck.policy.azure import MAX_TF_BYTES, AzureResource, arm_resources, is_arm_template, terraform_resources
 from hullcheck.policy.compose import Service, containers_from_inspect, is_compose, is_docker_inspect, services_in
 from hullcheck.policy.dockerfile import Dockerfile, is_dockerfile_name, parse_dockerfile
+from hullcheck.policy.host import DOCKER_SOCKETS, ROOT_FILES, HostFile, host_file_kind, load_host_file, socket_file
 from hullcheck.policy.host import MAX_BYTES as MAX_HOST_BYTES
-from hullcheck.policy.host import HostFile, host_file_kind, load_host_file
 from hullcheck.policy.manifests import ManifestError, Workload, load_file, workloads_in
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".tf")
@@ -121,6 +122,35 @@ def load_inputs(paths: list[Path], jobs: int | None = None) -> Inputs:
             parts = list(pool.map(load_one, files, chunksize=max(1, len(files) // (jobs * 4))))
     else:
         parts = [load_one(f) for f in files]
+    return merge(*parts)
+
+
+def load_root(root: Path) -> Inputs:
+    """Host files of a mounted root filesystem: daemon.json, sshd_config and the Docker socket's permissions.
+    Only these known paths are read (a root holds far too much to walk)."""
+    if not root.is_dir():
+        raise ManifestError(f"{root}: --root must be a directory")
+    hosts: list[HostFile] = []
+    for rel, kind in ROOT_FILES:
+        p = root / rel
+        if p.is_file() and not p.is_symlink():
+            try:
+                hosts.append(load_host_file(kind, str(p), _read_text(p, MAX_HOST_BYTES, "file")))
+            except ValueError as e:
+                raise ManifestError(f"{p}: {e}") from e
+    for rel in DOCKER_SOCKETS:
+        p = root / rel
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        if stat.S_ISSOCK(st.st_mode):
+            hosts.append(socket_file(str(p), st.st_mode, st.st_uid, st.st_gid))
+            break  # /var/run is usually a link to /run: one socket
+    return Inputs(host_files=tuple(hosts))
+
+
+def merge(*parts: Inputs) -> Inputs:
     return Inputs(
         tuple(w for p in parts for w in p.workloads),
         tuple(s for p in parts for s in p.services),
