@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hullcheck.cli.common import write_atomic
 from hullcheck.errors import UsageError
 
+if TYPE_CHECKING:
+    from hullcheck.policy.image_rules import ImageSubject
+
 
 def check(
     paths: list[Path] = typer.Argument(None, help="Kubernetes manifests, compose files, Dockerfiles, or directories"),
     root: Path = typer.Option(None, "--root", help="a mounted root filesystem: check its Docker and SSH setup"),
+    images: list[str] = typer.Option(None, "--image", help="image to scan for the production image rules; repeatable"),
+    db: Path = typer.Option(None, "--db", envvar="HULLCHECK_DB", help="advisory database file (for --image)"),
     policy: Path = typer.Option(None, "--policy", "-p", help="policy file (apiVersion: hullcheck.dev/v1)"),
     profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
     k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
@@ -38,14 +44,15 @@ def check(
         raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
     pol = load_policy(policy) if policy else Policy()
     version = parse_version(k8s_version or pol.k8s_version)
-    if not paths and root is None:
-        raise UsageError("give at least one PATH (or --root DIR)")
+    if not paths and root is None and not images:
+        raise UsageError("give at least one PATH (or --root DIR, --image REF)")
     inputs = load_inputs(list(paths or []))
     if root is not None:
         inputs = merge(inputs, load_root(root))
+    subjects = [_scan_image(ref, db) for ref in images or []]
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
                       services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
-                      azure=inputs.azure)
+                      azure=inputs.azure, images=subjects)
     for v in result.violations:
         if v.mode.value == "warn" and not v.excepted:
             print(f"hullcheck: warning: {v.rule} {v.resource.kind}/{v.resource.name}: {v.message}", file=sys.stderr)
@@ -60,3 +67,16 @@ def check(
             sys.stdout.write(text)
     if result.failing:
         raise typer.Exit(1)
+
+
+def _scan_image(ref: str, db: Path | None) -> ImageSubject:
+    from hullcheck.cli.progress import layer_progress
+    from hullcheck.model.violation import ResourceRef
+    from hullcheck.policy.image_rules import ImageSubject
+    from hullcheck.scan import ScanOptions, scan
+
+    with layer_progress(0) as obs:
+        report = scan(ref, ScanOptions(db_path=db), observer=obs)
+    for w in report.warnings:
+        print(f"hullcheck: warning: {w}", file=sys.stderr)
+    return ImageSubject(ResourceRef("Image", ref), report)

@@ -9,11 +9,13 @@ from hullcheck.policy.azure import AZURE_RULES
 from hullcheck.policy.compose import COMPOSE_RULES
 from hullcheck.policy.dockerfile import DOCKERFILE_RULES
 from hullcheck.policy.host import HOST_RULES
+from hullcheck.policy.image_rules import IMAGE_RULES
 from hullcheck.policy.production import PRODUCTION_RULES
 from hullcheck.policy.pss import BASELINE_RULES, RESTRICTED_RULES, pss_rules
 from hullcheck.policy.rules import Rule, Version
 
-_OTHER_RULES = (*COMPOSE_RULES, *DOCKERFILE_RULES, *HOST_RULES, *AZURE_RULES)  # production's non-Kubernetes rules
+# production's rules beyond Kubernetes manifests
+_OTHER_RULES = (*IMAGE_RULES, *COMPOSE_RULES, *DOCKERFILE_RULES, *HOST_RULES, *AZURE_RULES)
 RULES: dict[str, Rule] = {r.id: r for r in (*BASELINE_RULES, *RESTRICTED_RULES, *PRODUCTION_RULES, *_OTHER_RULES)}
 
 # production also forbids what the baseline forbids outright: privileged, host namespaces, hostPath

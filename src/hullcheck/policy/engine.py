@@ -14,6 +14,7 @@ from hullcheck.policy.compose import Service
 from hullcheck.policy.config import Policy, PolicyException
 from hullcheck.policy.dockerfile import Dockerfile
 from hullcheck.policy.host import HostFile
+from hullcheck.policy.image_rules import ImageSubject
 from hullcheck.policy.manifests import Workload
 from hullcheck.policy.rules import Context, Hit, Rule, Version
 
@@ -54,7 +55,7 @@ def _distinct_image_hits(workloads: Sequence[Workload], max_images: int) -> dict
 def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, version: Version,
              today: dt.date | None = None, services: Sequence[Service] = (),
              dockerfiles: Sequence[Dockerfile] = (), host_files: Sequence[HostFile] = (),
-             azure: Sequence[AzureResource] = ()) -> CheckResult:
+             azure: Sequence[AzureResource] = (), images: Sequence[ImageSubject] = ()) -> CheckResult:
     """Violations of ``profile`` at ``version`` by the given workloads (and compose services, Dockerfiles)."""
     today = today or dt.date.today()
     level, rules = profile_rules(profile, version)
@@ -78,19 +79,20 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
     expired_hit: dict[PolicyException, None] = {}
     out: list[Violation] = []
 
-    def emit(rule: Rule, subject: Workload | Service | Dockerfile | HostFile | AzureResource, hit: Hit) -> None:
+    def emit(rule: Rule, subject: Workload | Service | Dockerfile | HostFile | AzureResource | ImageSubject,
+             hit: Hit) -> None:
         res = subject.resource
         info = None
         for e in exceptions_by_rule.get(rule.id, ()):
-            if e.matches(rule.id, res.kind, res.namespace, res.name, hit.container):
+            if any(e.matches(rule.id, res.kind, res.namespace, res.name, c) for c in (hit.container, *hit.aliases)):
                 expired = e.expired(today)
                 info = ExceptionInfo(e.reason, e.owner, e.expires.isoformat(), expired)
                 if expired:
                     expired_hit[e] = None
                     continue  # a later, valid exception may still cover it
                 break
-        out.append(Violation(rule.id, rule.title, rule.severity, res, hit.message, hit.field, hit.container,
-                             policy.mode_of(rule.id), info))
+        out.append(Violation(rule.id, rule.title, hit.severity or rule.severity, res, hit.message, hit.field,
+                             hit.container, policy.mode_of(rule.id), info))
 
     for i, w in enumerate(workloads):
         for rule in per_doc:
@@ -98,11 +100,11 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
                 emit(rule, w, hit)
         for hit in cross.get(i, ()):
             emit(by_rule[DISTINCT_IMAGES_RULE], w, hit)
-    subjects: dict[str, Sequence[Service | Dockerfile | HostFile | AzureResource]] = {
-        "compose": services, "dockerfile": dockerfiles, "host": host_files, "azure": azure}
+    subjects: dict[str, Sequence[Service | Dockerfile | HostFile | AzureResource | ImageSubject]] = {
+        "compose": services, "dockerfile": dockerfiles, "host": host_files, "azure": azure, "image": images}
     for rule in others:
         for subject in subjects[rule.target]:
             for hit in rule.check(subject, contexts[rule.id]):
                 emit(rule, subject, hit)
     return CheckResult(profile, version, tuple(out), tuple(expired_hit),
-                       len(workloads) + len(services) + len(dockerfiles) + len(host_files) + len(azure))
+                       len(workloads) + len(services) + len(dockerfiles) + len(host_files) + len(azure) + len(images))

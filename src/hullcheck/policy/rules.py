@@ -19,6 +19,8 @@ class Hit:
     message: str
     field: str = ""
     container: str = ""
+    severity: SeverityLevel | None = None  # overrides the rule's (a vulnerability's own severity)
+    aliases: tuple[str, ...] = ()  # other names an exception's `container:` may use (a vulnerability's aliases)
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,9 @@ class Context:
 
 # The subject is a Workload for target "workload", a compose.Service for "compose", a
 # dockerfile.Dockerfile for "dockerfile", a host.HostFile for "host", an azure.AzureResource for
-# "azure": each rule declares which one.
+# "azure", an image_rules.ImageSubject for "image": each rule declares which one.
 CheckFn = Callable[[Any, Context], Iterable[Hit]]
-TARGETS = ("workload", "compose", "dockerfile", "host", "azure")
+TARGETS = ("workload", "compose", "dockerfile", "host", "azure", "image")
 
 
 @dataclass(frozen=True)
