@@ -69,6 +69,14 @@ spec: {containers: [{name: c, image: i}]}
         ("a", 1, "items[1].spec"), ("b", 1, "items[2].spec.template.spec"), ("last", 3, "spec")]
 
 
+def test_typed_list_items_take_their_kind_from_the_list(tmp_path: Path) -> None:
+    f = tmp_path / "deployments.yaml"
+    f.write_text("apiVersion: apps/v1\nkind: DeploymentList\nitems:\n"
+                 "  - metadata: {name: d1}\n    spec: {template: {spec: {containers: [{name: c, image: i}]}}}\n")
+    (w,) = load_workloads([f])
+    assert (w.resource.kind, w.resource.name, w.spec_path) == ("Deployment", "d1", "items[0].spec.template.spec")
+
+
 def test_directories_are_walked_in_order_and_other_files_skipped(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "z.yml").write_text("kind: Pod\nmetadata: {name: z}\nspec: {containers: []}\n")

@@ -109,7 +109,11 @@ def workloads_in(doc: Any, file: str = "", index: int = 0) -> Iterator[Workload]
         return
     kind = doc.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
+        # a typed list straight from the API ("DeploymentList") leaves kind out of its items
+        item_kind = kind[: -len("List")] if kind != "List" else None
         for i, item in enumerate(doc["items"]):
+            if isinstance(item, dict) and item_kind and "kind" not in item:
+                item = {**item, "kind": item_kind}
             w = workload_from(item, file, index, f"items[{i}]") if isinstance(item, dict) else None
             if w is not None:
                 yield w
