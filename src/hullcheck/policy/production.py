@@ -161,7 +161,9 @@ def check_automount(w: Workload, ctx: Context) -> Iterator[Hit]:
 
 
 def check_distinct_images(w: Workload, ctx: Context) -> Iterator[Hit]:
-    """Cross-document: evaluated by the engine over all workloads; here per workload nothing."""
+    """At most ``max_images`` distinct images across all checked documents; every container whose image is
+    beyond the first ``max_images`` distinct ones (in file order) is reported. The engine evaluates this rule
+    over all workloads at once (see ``engine._distinct_image_hits``); per workload there is nothing to do."""
     return iter(())
 
 
