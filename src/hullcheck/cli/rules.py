@@ -32,10 +32,11 @@ def explain(rule_id: str = typer.Argument(..., help="rule id, e.g. HC-K8S-003"))
         f"{r.id}: {r.title}",
         f"severity: {r.severity.value}",
         f"profiles: {', '.join(rule_profiles(r.id)) or '-'}",
-        f"since Kubernetes policy version: v{r.min_version[0]}.{r.min_version[1]}",
         f"rationale: {r.rationale}",
         f"remediation: {r.remediation}",
     ]
+    if any(x.startswith("PSS") for x in r.references):
+        lines.insert(3, f"since Kubernetes policy version: v{r.min_version[0]}.{r.min_version[1]}")
     if r.overrides:
         lines.append("replaces (pss-restricted): " + ", ".join(f"{i} from v{v[0]}.{v[1]}" for i, v in r.overrides))
     if r.params:
