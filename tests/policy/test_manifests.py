@@ -96,6 +96,16 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
     assert e.value.exit_code == 2
 
 
+def test_oversized_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    from hullcheck.policy.yamlload import MAX_BYTES
+
+    f = tmp_path / "huge.yaml"
+    with f.open("wb") as fh:
+        fh.truncate(MAX_BYTES * 4)  # sparse: costs no disk
+    with pytest.raises(ManifestError, match="larger than"):
+        load_workloads([f])
+
+
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="no such file"):
         load_workloads([tmp_path / "nope.yaml"])

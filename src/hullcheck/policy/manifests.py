@@ -14,7 +14,7 @@ from typing import Any
 
 from hullcheck.errors import UsageError
 from hullcheck.model.violation import ResourceRef
-from hullcheck.policy.yamlload import YamlError, load_documents
+from hullcheck.policy.yamlload import MAX_BYTES, YamlError, load_documents
 
 # kind -> path of the pod template (metadata + spec) inside the document; "" = the document itself
 POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
@@ -126,7 +126,8 @@ def workloads_in(doc: Any, file: str = "", index: int = 0) -> Iterator[Workload]
 def load_file(path: Path) -> list[Any]:
     """The documents of one manifest file; a bad file raises ``ManifestError`` naming file and line."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # never more than the loader accepts, whatever the file's size
     except OSError as e:
         raise ManifestError(f"{path}: cannot read: {e.strerror or e}") from e
     try:
