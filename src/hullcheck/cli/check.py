@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ def check(
     from hullcheck.policy.config import Policy, load_policy
     from hullcheck.policy.engine import evaluate
     from hullcheck.policy.inputs import load_inputs, load_root, merge
+    from hullcheck.policy.locate import add_lines
     from hullcheck.policy.report import FORMATS
     from hullcheck.policy.rules import parse_version
 
@@ -53,6 +55,7 @@ def check(
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
                       services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
                       azure=inputs.azure, images=subjects)
+    result = dataclasses.replace(result, violations=tuple(add_lines(result.violations)))
     for v in result.violations:
         if v.mode.value == "warn" and not v.excepted:
             print(f"hullcheck: warning: {v.rule} {v.resource.kind}/{v.resource.name}: {v.message}", file=sys.stderr)

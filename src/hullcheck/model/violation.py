@@ -48,6 +48,7 @@ class Violation:
     container: str = ""
     mode: Mode = Mode.ENFORCE
     exception: ExceptionInfo | None = None  # set when an exception matched (then excepted or expired)
+    line: int | None = None  # 1-based line of the field (or its nearest present ancestor) in resource.file
 
     @property
     def excepted(self) -> bool:

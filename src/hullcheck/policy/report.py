@@ -27,6 +27,7 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
                      "document": r.document},
         "container": v.container,
         "field": v.field,
+        "line": v.line,
         "message": v.message,
         "excepted": v.excepted,
         "exception": None if v.exception is None else {
@@ -60,12 +61,13 @@ def to_table(result: CheckResult) -> str:
     shown = [v for v in result.violations if not v.excepted]
     if shown:
         t = Table(show_lines=False)
-        for col in ("RULE", "SEVERITY", "MODE", "RESOURCE", "CONTAINER", "FIELD", "MESSAGE"):
+        for col in ("RULE", "SEVERITY", "MODE", "RESOURCE", "CONTAINER", "FIELD", "LINE", "MESSAGE"):
             t.add_column(col, overflow="fold")
         for v in shown:
             r = v.resource
             res = f"{r.kind}/{r.namespace + '/' if r.namespace else ''}{r.name}"
-            cells = (v.rule, v.severity.value, v.mode.value, res, v.container, v.field, v.message)
+            line = str(v.line) if v.line is not None else ""
+            cells = (v.rule, v.severity.value, v.mode.value, res, v.container, v.field, line, v.message)
             t.add_row(*(Text(x) for x in cells))
         console.print(t)
     for e in result.expired_exceptions:
