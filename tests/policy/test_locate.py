@@ -77,3 +77,16 @@ def test_documents_are_counted_like_the_loader() -> None:
     lines = node_lines(text)
     assert docs.index({"a": 1}) == 1 and lines[1][("a",)] == 3
     assert docs.index({"b": ["x"]}) == 2 and lines[2][("b", 0)] == 6
+
+
+def test_parallel_line_lookup_matches_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hullcheck.policy.locate as loc
+
+    for i in range(4):
+        (tmp_path / f"m{i}.yaml").write_text(MANIFEST)
+    inputs = load_inputs([tmp_path])
+    violations = evaluate(inputs.workloads, Policy(), "pss-restricted", LATEST).violations
+    serial = add_lines(violations, jobs=1)
+    monkeypatch.setattr(loc, "PARALLEL_MIN_BYTES", 0)
+    assert add_lines(violations, jobs=2) == serial
+    assert all(v.line for v in serial) and len(serial) == 4 * 7

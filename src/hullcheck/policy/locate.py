@@ -8,10 +8,12 @@ line of its nearest present ancestor.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,69 +44,61 @@ def parse_field(field: str) -> tuple[Key, ...] | None:
     return tuple(out)
 
 
-def node_lines(text: str) -> dict[int, dict[tuple[Key, ...], int]]:
-    """Per document index, the 1-based line of every node by its path. Aliases point at nothing new."""
+def node_lines(text: str, wanted: set[int] | None = None) -> dict[int, dict[tuple[Key, ...], int]]:
+    """Per document index (only ``wanted`` ones, if given), the 1-based line of every node by its path;
+    a mapping value is placed at its key's line. Aliases add nothing new."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     parser = loader(text)
     out: dict[int, dict[tuple[Key, ...], int]] = {}
     doc = -1
     lines: dict[tuple[Key, ...], int] = {}
-    # frames: [is_mapping, path, next index (sequences) or pending key (mappings) or None, the key's line]
-    stack: list[list[object]] = []
-
-    def child_path() -> tuple[Key, ...] | None:
-        """Path of the node that starts now; None when it is a mapping key."""
-        if not stack:
-            return ()
-        top = stack[-1]
-        path = top[1]
-        assert isinstance(path, tuple)
-        if top[0]:
-            if top[2] is None:
-                return None
-            return (*path, top[2])
-        index = top[2]
-        assert isinstance(index, int)
-        top[2] = index + 1
-        return (*path, index)
-
-    def after_value() -> None:
-        if stack and stack[-1][0]:
-            stack[-1][2] = None
-
-    def where(ev: yaml.Event) -> int:
-        """A mapping value is reported at its key's line (``securityContext:``), other nodes at their own."""
-        if stack and stack[-1][0] and isinstance(stack[-1][3], int):
-            return stack[-1][3]
-        mark = ev.start_mark
-        return mark.line + 1 if mark is not None else 0
-
+    record = True
+    # frames: [is_mapping, path, next index (sequence) / pending key or None (mapping), the key's line]
+    stack: list[list[Any]] = []
+    Scalar, Alias = yaml.ScalarEvent, yaml.AliasEvent
+    MapStart, SeqStart = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    MapEnd, SeqEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    DocStart, StreamEnd = yaml.DocumentStartEvent, yaml.StreamEndEvent
     try:
         while True:
             ev = parser.get_event()
-            if ev is None or isinstance(ev, yaml.StreamEndEvent):
+            kind = type(ev)
+            if ev is None or kind is StreamEnd:
                 break
-            if isinstance(ev, yaml.DocumentStartEvent):
+            if kind is DocStart:
                 doc += 1
-                lines = out.setdefault(doc, {})
-            elif isinstance(ev, yaml.ScalarEvent | yaml.AliasEvent):
-                path = child_path()
-                if path is None:  # a key: the next node is its value
-                    stack[-1][2] = ev.value if isinstance(ev, yaml.ScalarEvent) else "*"
-                    stack[-1][3] = ev.start_mark.line + 1 if ev.start_mark is not None else None
-                    continue
-                lines.setdefault(path, where(ev))
-                after_value()
-            elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                path = child_path()
-                if path is None or len(stack) >= MAX_DEPTH:
-                    break  # a complex key or absurd nesting: positions beyond here are not needed
-                lines.setdefault(path, where(ev))
-                is_map = isinstance(ev, yaml.MappingStartEvent)
-                stack.append([is_map, path, None if is_map else 0, None])
-            elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                record = wanted is None or doc in wanted
+                lines = out.setdefault(doc, {}) if record else {}
+                continue
+            is_start = kind is MapStart or kind is SeqStart
+            if kind is Scalar or kind is Alias or is_start:
+                if stack:
+                    top = stack[-1]
+                    if top[0]:
+                        if top[2] is None:  # a key: the next node is its value
+                            if is_start:
+                                break  # a complex key: positions beyond here are not needed
+                            top[2] = ev.value if kind is Scalar else "*"
+                            top[3] = ev.start_mark.line + 1
+                            continue
+                        path = (*top[1], top[2])
+                        line = top[3]
+                        top[2] = None
+                    else:
+                        path = (*top[1], top[2])
+                        top[2] += 1
+                        line = ev.start_mark.line + 1
+                else:
+                    path = ()
+                    line = ev.start_mark.line + 1
+                if record:
+                    lines[path] = line
+                if is_start:
+                    if len(stack) >= MAX_DEPTH:
+                        break
+                    stack.append([kind is MapStart, path, None if kind is MapStart else 0, None])
+            elif kind is MapEnd or kind is SeqEnd:
                 stack.pop()
-                after_value()
     except yaml.YAMLError:
         pass  # the file was loaded fine before; whatever was recorded is still right
     finally:
@@ -120,24 +114,44 @@ def line_of(lines: dict[tuple[Key, ...], int], path: tuple[Key, ...]) -> int | N
     return None
 
 
-def add_lines(violations: Iterable[Violation]) -> list[Violation]:
-    """The violations with ``line`` set where the field is a path into a YAML/JSON file."""
+def _file_lines(job: tuple[str, set[int]]) -> dict[int, dict[tuple[Key, ...], int]]:
+    f, wanted = job
+    try:
+        with Path(f).open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError:
+        return {}
+    return node_lines(data.decode("utf-8", errors="replace"), wanted)
+
+
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+
+def add_lines(violations: Iterable[Violation], jobs: int | None = None) -> list[Violation]:
+    """The violations with ``line`` set where the field is a path into a YAML/JSON file. Many large files
+    are walked in worker processes, like the loader does."""
     vs = list(violations)
-    by_file: dict[str, dict[int, dict[tuple[Key, ...], int]]] = {}
+    wanted: dict[str, set[int]] = {}
+    for v in vs:
+        f = v.resource.file
+        if f and f.endswith((".yaml", ".yml", ".json")) and parse_field(v.field) is not None:
+            wanted.setdefault(f, set()).add(v.resource.document)
+    files = sorted(wanted)
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    size = sum(os.stat(f).st_size for f in files if os.path.exists(f))
+    if jobs > 1 and len(files) > 1 and size >= PARALLEL_MIN_BYTES:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            maps = list(pool.map(_file_lines, [(f, wanted[f]) for f in files],
+                                 chunksize=max(1, len(files) // (jobs * 4))))
+    else:
+        maps = [_file_lines((f, wanted[f])) for f in files]
+    by_file = dict(zip(files, maps, strict=True))
     out: list[Violation] = []
     for v in vs:
         path = parse_field(v.field)
-        f = v.resource.file
-        if path is None or not f or not f.endswith((".yaml", ".yml", ".json")):
-            out.append(v)
-            continue
-        if f not in by_file:
-            try:
-                with Path(f).open("rb") as fh:
-                    data = fh.read(MAX_BYTES + 1)
-                by_file[f] = node_lines(data.decode("utf-8", errors="replace"))
-            except OSError:
-                by_file[f] = {}
-        line = line_of(by_file[f].get(v.resource.document, {}), path)
+        lines = by_file.get(v.resource.file)
+        line = line_of(lines.get(v.resource.document, {}), path) if lines is not None and path is not None else None
         out.append(replace(v, line=line) if line is not None else v)
     return out
