@@ -41,3 +41,14 @@ def test_any_shape_is_checked_without_crashing(kind: str, body: dict[str, Any]) 
             result = evaluate(workloads, Policy(), profile, version, services=services)
             for v in result.violations:
                 assert v.rule and isinstance(v.message, str) and isinstance(v.field, str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("FROMRUNUSERADDCOPY ENV=ARG<\\`#\n\t-|curlsh:/@\"'$")), max_size=300))
+def test_any_dockerfile_text_parses_and_checks(text: str) -> None:
+    from hullcheck.model.violation import ResourceRef
+    from hullcheck.policy.dockerfile import Dockerfile, parse_dockerfile
+
+    df = Dockerfile(ResourceRef("Dockerfile", "x"), tuple(parse_dockerfile(text)))
+    for v in evaluate([], Policy(), "production", LATEST, dockerfiles=[df]).violations:
+        assert v.field.startswith("line ")
