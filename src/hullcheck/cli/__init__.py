@@ -45,21 +45,25 @@ def _register() -> None:
     # Explicit registry of command groups, one line each: (module, group name).
     from hullcheck.cli import db as db_cmd
     from hullcheck.cli import image as image_cmd
+    from hullcheck.cli import rules as rules_cmd
     from hullcheck.cli import version as version_cmd
 
     groups: tuple[tuple[typer.Typer, str], ...] = (
         (image_cmd.app, "image"),
         (db_cmd.app, "db"),
         (version_cmd.app, "version"),
+        (rules_cmd.app, "rules"),
     )
     for sub, name in groups:
         app.add_typer(sub, name=name)
     # top-level commands
+    from hullcheck.cli import check as check_cmd
     from hullcheck.cli import sbom as sbom_cmd
     from hullcheck.cli import scan as scan_cmd
 
     app.command("scan")(scan_cmd.scan)
     app.command("sbom")(sbom_cmd.sbom)
+    app.command("check")(check_cmd.check)
 
 
 _register()

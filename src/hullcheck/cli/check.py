@@ -1,0 +1,85 @@
+"""``hullcheck check PATH...``: manifests against a policy profile; exit 1 when an enforced rule fails."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from hullcheck.cli.common import write_atomic
+from hullcheck.errors import UsageError
+
+if TYPE_CHECKING:
+    from hullcheck.policy.image_rules import ImageSubject
+
+
+def check(
+    paths: list[Path] = typer.Argument(None, help="Kubernetes manifests, compose files, Dockerfiles, or directories"),
+    root: Path = typer.Option(None, "--root", help="a mounted root filesystem: check its Docker and SSH setup"),
+    images: list[str] = typer.Option(None, "--image", help="image to scan for the production image rules; repeatable"),
+    db: Path = typer.Option(None, "--db", envvar="HULLCHECK_DB", help="advisory database file (for --image)"),
+    policy: Path = typer.Option(None, "--policy", "-p", help="policy file (apiVersion: hullcheck.dev/v1)"),
+    profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
+    k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
+    formats: list[str] = typer.Option(
+        None, "--format", "-f", help="FORMAT or FORMAT=FILE; repeatable (table, json). Default: table."
+    ),
+) -> None:
+    """Check manifests against the Pod Security Standards or the production profile."""
+    from hullcheck.policy.config import Policy, load_policy
+    from hullcheck.policy.engine import evaluate
+    from hullcheck.policy.inputs import load_inputs, load_root, merge
+    from hullcheck.policy.locate import add_lines
+    from hullcheck.policy.report import FORMATS
+    from hullcheck.policy.rules import parse_version
+
+    outputs: list[tuple[str, str | None]] = []
+    for spec in formats or ["table"]:
+        name, _, target = spec.partition("=")
+        if name not in FORMATS:
+            raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
+        outputs.append((name, target or None))
+    if sum(1 for _, t in outputs if t is None) > 1:
+        raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
+    pol = load_policy(policy) if policy else Policy()
+    version = parse_version(k8s_version or pol.k8s_version)
+    if not paths and root is None and not images:
+        raise UsageError("give at least one PATH (or --root DIR, --image REF)")
+    inputs = load_inputs(list(paths or []))
+    if root is not None:
+        inputs = merge(inputs, load_root(root))
+    subjects = [_scan_image(ref, db) for ref in images or []]
+    result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
+                      services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
+                      azure=inputs.azure, images=subjects)
+    result = dataclasses.replace(result, violations=tuple(add_lines(result.violations)))
+    for v in result.violations:
+        if v.mode.value == "warn" and not v.excepted:
+            print(f"hullcheck: warning: {v.rule} {v.resource.kind}/{v.resource.name}: {v.message}", file=sys.stderr)
+    for e in result.expired_exceptions:
+        print(f"hullcheck: warning: exception for {e.rule} (owner {e.owner}) expired on {e.expires.isoformat()}",
+              file=sys.stderr)
+    for name, dest in outputs:
+        text = FORMATS[name](result)
+        if dest:
+            write_atomic(Path(dest), text)
+        else:
+            sys.stdout.write(text)
+    if result.failing:
+        raise typer.Exit(1)
+
+
+def _scan_image(ref: str, db: Path | None) -> ImageSubject:
+    from hullcheck.cli.progress import layer_progress
+    from hullcheck.model.violation import ResourceRef
+    from hullcheck.policy.image_rules import ImageSubject
+    from hullcheck.scan import ScanOptions, scan
+
+    with layer_progress(0) as obs:
+        report = scan(ref, ScanOptions(db_path=db), observer=obs)
+    for w in report.warnings:
+        print(f"hullcheck: warning: {w}", file=sys.stderr)
+    return ImageSubject(ResourceRef("Image", ref), report)
