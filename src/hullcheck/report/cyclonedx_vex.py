@@ -84,7 +84,7 @@ def _ratings(f: AnyFinding) -> list[dict[str, Any]]:
         r: dict[str, Any] = {"severity": _SEVERITY[f.severity.level], "method": _method(f.severity.vector)}
         if f.severity.score is not None:
             r["score"] = float(f.severity.score)
-        if f.severity.vector:
+        if r["method"] != "other" and f.severity.vector:
             r["vector"] = f.severity.vector
         if f.severity.source:
             r["source"] = {"name": f.severity.source}
