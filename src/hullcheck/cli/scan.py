@@ -91,5 +91,5 @@ def _ignore_file(given: Path | None) -> Path | None:
         if not given.is_file():
             raise UsageError(f"ignore file {given} not found")
         return given
-    default = Path.cwd() / DEFAULT_IGNORE
+    default = Path(DEFAULT_IGNORE)  # relative: reports then say ".hullcheckignore:12"
     return default if default.is_file() else None
