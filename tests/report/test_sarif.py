@@ -111,3 +111,14 @@ def test_suppressed_findings_stay_as_suppressed_results(store: AdvisoryStore) ->
         (sup,) = x["suppressions"]
         assert sup["kind"] == "external" and "not reachable from our code" in sup["justification"]
     assert all("suppressions" not in x for x in results if x["ruleId"] not in {"CVE-2023-43804", "HC-IMG-002"})
+
+
+def test_results_are_capped_most_severe_first(store: AdvisoryStore) -> None:
+    r = make_report(store, extra=50)
+    total = len(r.findings) + len(r.secrets) + len(r.misconfigurations)
+    doc = sarif.to_dict(r, max_results=20)
+    run = doc["runs"][0]
+    assert len(run["results"]) == 20 and run["properties"]["resultsDropped"] == total - 20
+    levels = [x["properties"]["severity"] for x in run["results"]]
+    assert levels[0] == "critical" and "unknown" not in levels  # the least severe went first
+    validate(doc)

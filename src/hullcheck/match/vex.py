@@ -136,15 +136,20 @@ def covers(st: Statement, s: Subject, image: ImageIdentity) -> bool:
     return False
 
 
-@dataclass(frozen=True)
 class VexRule:
-    """All statements of all VEX documents given to one scan."""
+    """All statements of all VEX documents given to one scan, indexed by vulnerability id."""
 
-    statements: tuple[Statement, ...]
+    def __init__(self, statements: tuple[Statement, ...]) -> None:
+        self.statements = statements
+        self._by_id: dict[str, list[Statement]] = {}
+        for st in statements:
+            for i in st.ids:
+                self._by_id.setdefault(i, []).append(st)
 
     def judge(self, subject: Subject, image: ImageIdentity) -> Verdict | None:
         best: Statement | None = None
-        for st in self.statements:
+        candidates = {id(st): st for i in subject.ids for st in self._by_id.get(i, ())}
+        for st in candidates.values():
             newer = best is None or (st.timestamp, st.order) >= (best.timestamp, best.order)
             if newer and covers(st, subject, image):
                 best = st

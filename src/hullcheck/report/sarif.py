@@ -42,6 +42,8 @@ _SCORE = {
     SeverityLevel.NEGLIGIBLE: 0.5,
 }
 _URI_SAFE = "/:@-._~!$&'()*+,;="
+# GitHub rejects a run with more results than this; the most severe are kept (they come first).
+MAX_RESULTS = 25_000
 
 
 def _score(f: AnyFinding) -> float | None:
@@ -171,9 +173,13 @@ def _diff_id(r: ScanReport, layer: int) -> str:
     return ""
 
 
-def to_dict(r: ScanReport) -> dict[str, Any]:
-    shown: list[AnyFinding] = [*r.findings, *r.secrets, *r.misconfigurations]
+def to_dict(r: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
+    shown: list[AnyFinding] = sorted([*r.findings, *r.secrets, *r.misconfigurations], key=lambda f: -level_of(f).rank)
     hidden = list(r.suppressed)
+    dropped = max(0, len(shown) + len(hidden) - max_results)
+    if dropped:
+        keep_hidden = max(0, max_results - len(shown))
+        shown, hidden = shown[:max_results], hidden[:keep_hidden]
     groups: dict[str, list[AnyFinding]] = {}
     for f in [*shown, *(s.finding for s in hidden)]:
         groups.setdefault(id_of(f), []).append(f)
@@ -193,6 +199,8 @@ def to_dict(r: ScanReport) -> dict[str, Any]:
         "columnKind": "unicodeCodePoints",
         "properties": {"imageRef": r.ref, "startedAt": r.started_at},
     }
+    if dropped:
+        run["properties"]["resultsDropped"] = dropped  # over GitHub's per-run limit, least severe first
     if r.metadata is not None:
         run["properties"]["manifestDigest"] = r.metadata.manifest_digest or ""
         run["properties"]["configDigest"] = r.metadata.config_digest or ""
