@@ -61,12 +61,6 @@ class ScanReport:
                 + sum(1 for s in self.secrets if s.severity.rank >= level.rank)
                 + sum(1 for m in self.misconfigurations if m.severity.rank >= level.rank))
 
-    def annotation_of(self, f: Finding | SecretFinding | Misconfiguration) -> Suppressed | None:
-        for a in self.annotations:
-            if a.finding is f:
-                return a
-        return None
-
 
 def filter_findings(findings: Sequence[Finding], opts: ScanOptions) -> list[Finding]:
     out = []

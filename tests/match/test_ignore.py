@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hullcheck.advisories.store import AdvisoryStore
 from hullcheck.errors import UsageError
@@ -111,3 +113,20 @@ def test_load_limits_and_encoding(tmp_path: Path) -> None:
         ignore.load(tmp_path / "missing")
     p.write_text("")
     assert ignore.load(p) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.text(max_size=300),
+    st.lists(st.sampled_from(["ignore:", "- id: x", "  reason: y", "  expires: 2020-13-45", "  - id:", "&a [*a]",
+                              "  path: [1]", "!!python/object:os.system", "? [a]", "\t- id: z", "  owner: {a: 1}",
+                              "- {id: 1, reason: 2, expires: 2027-01-01}", "%YAML 9.9", "---", "..."]),
+             max_size=12).map("\n".join),
+))
+def test_any_text_parses_or_fails_cleanly(text: str) -> None:
+    try:
+        entries = ignore.parse(text, "f")
+    except UsageError as e:
+        assert e.diagnostics().startswith("f")
+    else:
+        assert all(x.id and x.reason for x in entries)

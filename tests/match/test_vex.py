@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hullcheck.advisories.store import AdvisoryStore
 from hullcheck.errors import UsageError
@@ -180,3 +182,27 @@ def test_purl_matching_rules() -> None:
     assert not vex.purl_matches("pkg:npm/urllib3", "pkg:pypi/urllib3@1.24.1")
     assert vex.purl_matches("pkg:deb/debian/libssl3@3.0.11-1~deb12u2", "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64")
     assert not vex.purl_matches("not a purl", "pkg:pypi/x@1")
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(
+        st.sampled_from(["statements", "vulnerability", "name", "products", "@id", "status", "subcomponents",
+                         "bomFormat", "vulnerabilities", "analysis", "state", "affects", "ref", "id", "@context",
+                         "components", "bom-ref", "metadata", "component", "aliases", "references"]),
+        kids, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json, st.sampled_from([None, "CycloneDX"]))
+def test_any_json_reads_or_fails_cleanly(doc: Any, fmt: str | None) -> None:
+    if fmt and isinstance(doc, dict):
+        doc = {**doc, "bomFormat": fmt}
+    try:
+        statements = vex.parse(json.dumps(doc).encode(), "d.json")
+    except UsageError as e:
+        assert e.diagnostics().startswith("d.json")
+    else:
+        assert all(s.ids and s.products for s in statements)

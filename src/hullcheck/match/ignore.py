@@ -140,6 +140,9 @@ def parse(text: str, name: str) -> list[IgnoreEntry]:
         raise UsageError(f"{name}{line}: not valid YAML: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise UsageError(f"{name}: not valid YAML: {str(e).splitlines()[0][:120]}") from None
+    except (ValueError, TypeError, RecursionError) as e:  # e.g. a date such as 2027-13-45
+        msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise UsageError(f"{name}: not valid YAML: {msg}") from None
     if doc is None:
         return []
     if isinstance(doc, dict):
