@@ -89,15 +89,19 @@ def severity_counts(items: Iterable[AnyFinding]) -> dict[SeverityLevel, int]:
 
 
 def suppression_note(s: Suppressed) -> str:
+    """One line: what was said, why, by whom, where; e.g.
+    ``ignored until 2027-01-31 (not reachable), owner web [.hullcheckignore:3]``."""
     v = s.verdict
-    parts = [v.status.value]
-    if v.justification:
-        parts.append(v.justification)
-    text = ": ".join(parts)
+    if s.expired:
+        text = f"ignore entry expired on {v.expires}"
+    else:
+        text = v.status.value.replace("_", " ")
+        if v.justification:
+            text += f": {v.justification}"
+        if v.expires:
+            text += f" until {v.expires}"
     if v.reason:
         text += f" ({v.reason})"
-    if v.expires:
-        text += f", {'expired' if s.expired else 'until'} {v.expires}"
     if v.owner:
         text += f", owner {v.owner}"
     return f"{text} [{v.source}]"
