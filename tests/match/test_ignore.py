@@ -130,3 +130,20 @@ def test_any_text_parses_or_fails_cleanly(text: str) -> None:
         assert e.diagnostics().startswith("f")
     else:
         assert all(x.id and x.reason for x in entries)
+
+
+def test_valid_entry_wins_over_an_expired_one_and_many_entries_are_fast(store: AdvisoryStore) -> None:
+    import time
+
+    r = make_report(store)
+    f = r.findings[0]
+    text = (f"- id: {f.id}\n  reason: old\n  expires: 2020-01-01\n"
+            f"- id: {f.aliases[0] if f.aliases else f.id}\n  reason: renewed\n  expires: 2027-01-01\n")
+    out = _apply(r, text)
+    assert [s.reason for s in out.suppressed] == ["renewed"] and not out.annotations
+    many = "".join(f"- id: CVE-2000-{i:05d}\n  reason: r\n" for i in range(5000)) + text
+    big = make_report(store, extra=2000)
+    t = time.perf_counter()
+    out = _apply(big, many)
+    assert time.perf_counter() - t < 5
+    assert [s.reason for s in out.suppressed] == ["renewed"]

@@ -192,6 +192,30 @@ def load(path: Path) -> list[IgnoreEntry]:
     return parse(text, str(path))
 
 
-def rules(entries: list[IgnoreEntry], today: date | None = None) -> list[IgnoreRule]:
-    day = today or datetime.now(UTC).date()
-    return [IgnoreRule(e, day) for e in entries]
+class IgnoreRules:
+    """All entries of one file, indexed by id (a file can hold thousands, a scan as many findings).
+
+    The first entry in file order that still hides the finding wins; failing that, the first
+    expired one is reported, so an expired entry never shadows a valid one."""
+
+    def __init__(self, entries: list[IgnoreEntry], today: date) -> None:
+        self.rules = [IgnoreRule(e, today) for e in entries]
+        self._by_id: dict[str, list[tuple[int, IgnoreRule]]] = {}
+        for n, r in enumerate(self.rules):
+            self._by_id.setdefault(r.entry.id.upper(), []).append((n, r))
+
+    def judge(self, subject: Subject, image: ImageIdentity) -> Verdict | None:
+        candidates = sorted((pair for i in subject.ids for pair in self._by_id.get(i, ())), key=lambda p: p[0])
+        note: Verdict | None = None
+        for _n, rule in candidates:
+            v = rule.judge(subject, image)
+            if v is None:
+                continue
+            if v.status.hides:
+                return v
+            note = note or v
+        return note
+
+
+def rules(entries: list[IgnoreEntry], today: date | None = None) -> list[IgnoreRules]:
+    return [IgnoreRules(entries, today or datetime.now(UTC).date())] if entries else []
