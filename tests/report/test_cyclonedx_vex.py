@@ -76,3 +76,14 @@ def test_report_without_findings_is_valid(store: AdvisoryStore) -> None:
     text = cyclonedx_vex.render(r)
     _valid(text)
     assert json.loads(text)["vulnerabilities"] == []
+
+
+def test_scan_bom_refs_are_the_sbom_writers(store: AdvisoryStore) -> None:
+    # VEX documents may point at packages by the bom-refs of hullcheck's own SBOM of the image
+    from hullcheck.scan import bom_refs
+
+    r = make_report(store)
+    sbom = cyclonedx.build(r.metadata, r.catalog)
+    by_name = {c["name"]: c["bom-ref"] for c in sbom["components"] if c["type"] == "library"}
+    refs = bom_refs(r.catalog.packages)
+    assert {p.name: refs[p] for p in r.catalog.packages} == by_name

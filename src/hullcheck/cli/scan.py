@@ -36,7 +36,9 @@ def scan(
     db: Path = typer.Option(None, "--db", envvar="HULLCHECK_DB", help="advisory database file"),
     severity: str = typer.Option(None, "--severity", help="only these severities, e.g. critical,high"),
     ignore_unfixed: bool = typer.Option(False, "--ignore-unfixed", help="drop findings without a fixed version"),
-    fail_on: str = typer.Option(None, "--fail-on", help="exit non-zero if a finding at or above this remains"),
+    fail_on: str = typer.Option(
+        None, "--fail-on", help="exit non-zero if a finding at or above this remains after the ignore file and VEX",
+    ),
     exit_code: int = typer.Option(1, "--exit-code", help="the exit code for --fail-on"),
     platform: str = PLATFORM,
     insecure: list[str] = INSECURE,
