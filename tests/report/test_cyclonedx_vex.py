@@ -87,3 +87,14 @@ def test_scan_bom_refs_are_the_sbom_writers(store: AdvisoryStore) -> None:
     by_name = {c["name"]: c["bom-ref"] for c in sbom["components"] if c["type"] == "library"}
     refs = bom_refs(r.catalog.packages)
     assert {p.name: refs[p] for p in r.catalog.packages} == by_name
+
+
+def test_own_output_reads_back_as_vex(store: AdvisoryStore) -> None:
+    from hullcheck.match import vex
+
+    r = apply_exceptions(make_report(store), [_Rule("CVE-2023-43804", Status.NOT_AFFECTED, "code_not_reachable"),
+                                              _Rule("CVE-2018-25091", Status.UNDER_INVESTIGATION)])
+    statements = vex.parse(cyclonedx_vex.render(r).encode(), "out.cdx.json")
+    again = apply_exceptions(make_report(store), [vex.VexRule(tuple(statements))])
+    assert [(s.finding.id, s.status) for s in again.suppressed] == [("CVE-2023-43804", Status.NOT_AFFECTED)]
+    assert [(a.finding.id, a.status) for a in again.annotations] == [("CVE-2018-25091", Status.UNDER_INVESTIGATION)]
