@@ -53,8 +53,10 @@ def test_package_name_purl_prefix_and_path(store: AdvisoryStore) -> None:
         assert bool(out.suppressed) is hidden, pkg
     out = _apply(r, f"- id: {cve}\n  path: /usr/local/lib/python3.11/site-packages/*\n  reason: r\n")
     assert len(out.suppressed) == 1
-    out = _apply(r, f"- id: {cve}\n  path: /opt/*\n  reason: r\n")
-    assert not out.suppressed
+    for where in ("/usr/local/lib", "usr/local/lib/", "/usr/local/lib/python3.11/site-packages/urllib3-1.24.1.dist-info/METADATA"):
+        assert len(_apply(r, f"- id: {cve}\n  path: {where}\n  reason: r\n").suppressed) == 1, where
+    for where in ("/opt/*", "/usr/local/li", "usr/local/lib/python3.11/site-packages/urllib3-1.24.1.dist-info/RECORD"):
+        assert not _apply(r, f"- id: {cve}\n  path: {where}\n  reason: r\n").suppressed, where
     # a distro package by its source package name
     deb = next(f for f in r.findings if f.package.name == "libssl3")
     out = _apply(r, f"- id: {deb.id}\n  package: openssl\n  reason: r\n")

@@ -112,9 +112,11 @@ def norm_path(p: str) -> str:
 
 
 def path_matches(pattern: str, paths: Iterable[str]) -> bool:
-    """Glob (``*`` crosses ``/``) or a directory prefix; leading slashes do not matter."""
+    """A glob (``*`` crosses ``/``), or a directory (with or without a trailing ``/``) covering
+    everything under it; leading slashes do not matter."""
     pat = norm_path(pattern)
-    return any(p == pat or fnmatch.fnmatchcase(p, pat) or (pat.endswith("/") and p.startswith(pat)) for p in paths)
+    under = pat if pat.endswith("/") else pat + "/"
+    return any(p == pat or p.startswith(under) or fnmatch.fnmatchcase(p, pat) for p in paths)
 
 
 def subject_of(f: AnyFinding, bom_refs: Mapping[Package, str]) -> Subject:
