@@ -94,7 +94,11 @@ def test_rules_results_and_github_fields(store: AdvisoryStore, shared_data: Path
     assert res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == r.metadata.layers[1].diff_id
     assert "1.26.17" in res["message"]["text"]
     env = next(x for x in run["results"] if x["ruleId"] == "generic-password")
-    assert env["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == r.ref
+    # an image-config finding is located at the image reference, without transport and scheme-like colons
+    assert env["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "images/app%3A1.0"
+    for x in run["results"]:
+        first = x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].split("/")[0]
+        assert ":" not in first
     # the same finding gets the same fingerprint in another run
     again = sarif.to_dict(make_report(store))["runs"][0]["results"]
     assert [x["partialFingerprints"] for x in again] == [x["partialFingerprints"] for x in run["results"]]

@@ -41,7 +41,9 @@ _SCORE = {
     SeverityLevel.LOW: 2.0,
     SeverityLevel.NEGLIGIBLE: 0.5,
 }
-_URI_SAFE = "/:@-._~!$&'()*+,;="
+# ":" is encoded too, so that no path or image reference reads as a URI scheme ("app:1.0")
+_URI_SAFE = "/@-._~!$&'()*+,;="
+_TRANSPORTS = ("docker-archive:", "oci-archive:", "oci:", "rootfs:", "sbom:", "docker:", "registry:")
 # GitHub rejects a run with more results than this; the most severe are kept (they come first).
 MAX_RESULTS = 25_000
 
@@ -53,7 +55,16 @@ def _score(f: AnyFinding) -> float | None:
 
 
 def _uri(text: str) -> str:
-    return quote(text, safe=_URI_SAFE)
+    """A relative URI reference: code scanning wants repository-relative paths."""
+    return quote(text.lstrip("/"), safe=_URI_SAFE) or "image"
+
+
+def _image_uri(ref: str) -> str:
+    for t in _TRANSPORTS:
+        if ref.startswith(t):
+            ref = ref[len(t):]
+            break
+    return _uri(ref)
 
 
 def _rule(rule_id: str, group: list[AnyFinding]) -> dict[str, Any]:
@@ -140,7 +151,7 @@ def _result(f: AnyFinding, r: ScanReport, rule_index: dict[str, int], note: Supp
     path = path_of(f)
     region: dict[str, Any] = {"startLine": f.line if isinstance(f, SecretFinding) and f.line else 1}
     loc: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": _uri(path or r.ref or "image")}, "region": region},
+        "physicalLocation": {"artifactLocation": {"uri": _uri(path) if path else _image_uri(r.ref)}, "region": region},
     }
     layer = layer_of(f)
     if layer is not None:
