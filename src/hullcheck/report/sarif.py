@@ -80,7 +80,8 @@ def _rule(rule_id: str, group: list[AnyFinding]) -> dict[str, Any]:
         if first.aliases:
             full += f" (also known as {', '.join(first.aliases)})"
         rows = "\n".join(f"| {_md(n)} | {_md(v)} | {_md(fx)} |" for n, v, fx in pkgs)
-        help_md = (f"**{rule_id}** ({level_of(top).value})\n\n{_md(first.summary)}\n\n"
+        summary = f"{_md(first.summary)}\n\n" if first.summary else ""
+        help_md = (f"**{rule_id}** ({level_of(top).value})\n\n{summary}"
                    f"| package | installed | fixed in |\n| --- | --- | --- |\n{rows}\n")
         help_text = full + "\n" + "\n".join(f"{n} {v}: fixed in {fx}" for n, v, fx in pkgs)
         if first.url:
