@@ -10,6 +10,7 @@ Everything taken from the image is escaped: no raw HTML, no table breaks, no ``@
 from __future__ import annotations
 
 from hullcheck.match.suppress import AnyFinding
+from hullcheck.model.checks import Misconfiguration
 from hullcheck.model.finding import Finding
 from hullcheck.report.common import (
     KIND_TITLES,
@@ -130,15 +131,23 @@ def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
                   f"| {code(m.evidence)} |")
         b.add("", required=True)
 
-    detail_items = [f for f in r.findings if f.summary] + list(r.misconfigurations)
+    detail_items: list[Finding | Misconfiguration] = [*r.findings, *r.misconfigurations]
     if detail_items:
         b.add("<details><summary>Details</summary>", required=True)
         b.add("", required=True)
         for item in detail_items:
             if isinstance(item, Finding):
-                line = f"- {code(item.id)} ({code(item.package.name)}): {esc(item.summary)}"
+                line = f"- {code(item.id)} in {code(item.package.name)} {code(item.package.version)}"
+                if item.summary:
+                    line += f": {esc(item.summary)}"
                 if item.aliases:
-                    line += f" Also: {', '.join(code(a) for a in item.aliases)}."
+                    line += f" Also known as {', '.join(code(a) for a in item.aliases)}."
+                d = item.details[0] if item.details else None
+                if d is not None and d.affected_range:
+                    via = f" via source package {code(d.queried_name)}" if d.via_source_package else ""
+                    line += f" Affected: {esc(d.affected_range.strip())}{via}."
+                if item.package.locations:
+                    line += f" At {code(item.package.locations[0].path)}."
             else:
                 line = f"- {code(item.check_id)} {esc(item.title)}: {esc(item.rationale)} Fix: {esc(item.remediation)}"
             if id(item) in ann:
