@@ -5,15 +5,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from hullcheck.advisories.store import AdvisoryStore, max_age_from_env
 from hullcheck.catalog.runner import Catalog
+from hullcheck.format.common import unique_ids
 from hullcheck.image.walk import Observer
 from hullcheck.inventory import inventory
+from hullcheck.match import ignore, vex
 from hullcheck.match.matcher import Matcher, MatchProblem
-from hullcheck.model import ImageMetadata, Platform
+from hullcheck.match.suppress import ImageIdentity, Rule, Suppressed, apply
+from hullcheck.model import ImageMetadata, Package, Platform
+from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding, FixState, SeverityLevel
 
 REPORT_SCHEMA = "hullcheck.report/v1"
@@ -26,6 +30,9 @@ class ScanOptions:
     severities: frozenset[SeverityLevel] | None = None  # None: all
     ignore_unfixed: bool = False
     registry_options: object = None  # hullcheck.image.registry.RegistryOptions
+    ignore_file: Path | None = None  # .hullcheckignore (YAML), see docs/ignore-and-vex.md
+    vex_files: tuple[Path, ...] = ()  # OpenVEX or CycloneDX VEX documents
+    today: date | None = None  # the day ignore-entry expiry is judged against (None: today, UTC)
 
 
 @dataclass
@@ -38,9 +45,21 @@ class ScanReport:
     db_status: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     started_at: str = ""
+    secrets: list[SecretFinding] = field(default_factory=list)
+    misconfigurations: list[Misconfiguration] = field(default_factory=list)
+    # hidden by the ignore file or VEX, with the reason; never counted by gates
+    suppressed: list[Suppressed] = field(default_factory=list)
+    # still shown, with a note: an expired ignore entry, a VEX "under_investigation"/"affected"
+    annotations: list[Suppressed] = field(default_factory=list)
 
     def at_or_above(self, level: SeverityLevel) -> list[Finding]:
         return [f for f in self.findings if f.severity.level.rank >= level.rank]
+
+    def failing(self, level: SeverityLevel) -> int:
+        """Remaining findings of every kind at or above ``level``: what ``--fail-on`` counts."""
+        return (len(self.at_or_above(level))
+                + sum(1 for s in self.secrets if s.severity.rank >= level.rank)
+                + sum(1 for m in self.misconfigurations if m.severity.rank >= level.rank))
 
 
 def filter_findings(findings: Sequence[Finding], opts: ScanOptions) -> list[Finding]:
@@ -54,8 +73,57 @@ def filter_findings(findings: Sequence[Finding], opts: ScanOptions) -> list[Find
     return out
 
 
+def load_rules(opts: ScanOptions) -> list[Rule]:
+    """VEX first (a supplier's statement about its product), then the ignore file's entries."""
+    rules: list[Rule] = []
+    if opts.vex_files:
+        rules.append(vex.load(list(opts.vex_files)))
+    if opts.ignore_file is not None:
+        rules.extend(ignore.rules(ignore.load(opts.ignore_file), opts.today))
+    return rules
+
+
+def image_identity(ref: str, meta: ImageMetadata | None) -> ImageIdentity:
+    digests: set[str] = set()
+    names: set[str] = set()
+    if meta is not None:
+        digests.update(d.lower() for d in (meta.manifest_digest, meta.config_digest) if d)
+        for rd in meta.repo_digests:
+            repo, _, dig = rd.rpartition("@")
+            digests.add(dig.lower())
+            names.add(repo.lower())
+        for tag in meta.repo_tags:
+            repo = tag.rsplit(":", 1)[0] if ":" in tag.rsplit("/", 1)[-1] else tag
+            names.add(repo.lower())
+    for n in list(names):  # docker.io/library/debian is also library/debian and debian
+        parts = n.split("/")
+        names.update("/".join(parts[i:]) for i in range(1, len(parts)))
+    return ImageIdentity(ref=ref, digests=frozenset(digests), names=frozenset(names))
+
+
+def bom_refs(packages: Sequence[Package]) -> dict[Package, str]:
+    """The bom-refs hullcheck's CycloneDX writer gives these packages (VEX can point at them)."""
+    out: dict[Package, str] = {}
+    for p, i in zip(packages, unique_ids(tuple(packages)), strict=True):
+        out.setdefault(p, "pkg:" + i)
+    return out
+
+
+def apply_exceptions(report: ScanReport, rules: Sequence[Rule]) -> ScanReport:
+    """Move what the rules hide into ``report.suppressed``; note what they only annotate."""
+    if not rules:
+        return report
+    res = apply(report.findings, report.secrets, report.misconfigurations, rules,
+                image_identity(report.ref, report.metadata), bom_refs(report.catalog.packages))
+    return dataclasses.replace(
+        report, findings=res.findings, secrets=res.secrets, misconfigurations=res.misconfigurations,
+        suppressed=report.suppressed + res.suppressed, annotations=report.annotations + res.annotations,
+    )
+
+
 def scan(ref: str, opts: ScanOptions, *, observer: Observer | None = None) -> ScanReport:
     started = datetime.now(UTC).replace(microsecond=0).isoformat()
+    rules = load_rules(opts)  # a broken ignore/VEX file fails before the image is read
     # Open the database first: a missing database should fail before minutes of image reading.
     with AdvisoryStore.open(opts.db_path) as store:
         status = store.status()
@@ -69,7 +137,7 @@ def scan(ref: str, opts: ScanOptions, *, observer: Observer | None = None) -> Sc
         filter_findings(result.findings, opts),
         key=lambda f: (-f.severity.level.rank, f.package.name, f.id),
     )
-    return ScanReport(
+    report = ScanReport(
         ref=ref,
         metadata=dataclasses.replace(inv.metadata),
         catalog=inv.catalog,
@@ -79,3 +147,4 @@ def scan(ref: str, opts: ScanOptions, *, observer: Observer | None = None) -> Sc
         warnings=warnings,
         started_at=started,
     )
+    return apply_exceptions(report, rules)

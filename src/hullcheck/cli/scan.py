@@ -10,6 +10,7 @@ import typer
 from hullcheck.cli.common import INSECURE, PASSWORD_STDIN, PLATFORM, USERNAME, registry_options, write_atomic
 from hullcheck.cli.image import REF_HELP
 from hullcheck.errors import UsageError
+from hullcheck.match.ignore import DEFAULT_NAME as DEFAULT_IGNORE
 from hullcheck.model.finding import SeverityLevel
 
 
@@ -23,12 +24,21 @@ def _levels(text: str) -> frozenset[SeverityLevel]:
 def scan(
     ref: str = typer.Argument(..., help=REF_HELP),
     formats: list[str] = typer.Option(
-        None, "--format", "-f", help="FORMAT or FORMAT=FILE; repeatable (table, json). Default: table."
+        None, "--format", "-f",
+        help="FORMAT or FORMAT=FILE; repeatable (table, json, sarif, cyclonedx, junit, markdown, html). "
+        "Default: table.",
     ),
+    ignorefile: Path = typer.Option(
+        None, "--ignorefile", envvar="HULLCHECK_IGNOREFILE",
+        help=f"ignore file (YAML); default {DEFAULT_IGNORE} in the current directory if present",
+    ),
+    vex: list[Path] = typer.Option(None, "--vex", help="OpenVEX or CycloneDX VEX document; repeatable"),
     db: Path = typer.Option(None, "--db", envvar="HULLCHECK_DB", help="advisory database file"),
     severity: str = typer.Option(None, "--severity", help="only these severities, e.g. critical,high"),
     ignore_unfixed: bool = typer.Option(False, "--ignore-unfixed", help="drop findings without a fixed version"),
-    fail_on: str = typer.Option(None, "--fail-on", help="exit non-zero if a finding at or above this remains"),
+    fail_on: str = typer.Option(
+        None, "--fail-on", help="exit non-zero if a finding at or above this remains after the ignore file and VEX",
+    ),
     exit_code: int = typer.Option(1, "--exit-code", help="the exit code for --fail-on"),
     platform: str = PLATFORM,
     insecure: list[str] = INSECURE,
@@ -59,6 +69,8 @@ def scan(
         severities=_levels(severity) if severity else None,
         ignore_unfixed=ignore_unfixed,
         registry_options=registry_options(insecure, username, password_stdin),
+        ignore_file=_ignore_file(ignorefile),
+        vex_files=tuple(vex or ()),
     )
     with layer_progress(0) as obs:
         report = run_scan(ref, opts, observer=obs)
@@ -72,5 +84,14 @@ def scan(
             sys.stdout.write(text)
     if gate is not None:
         (level,) = gate
-        if report.at_or_above(level):
+        if report.failing(level):  # only what remains after the ignore file and VEX
             raise typer.Exit(exit_code)
+
+
+def _ignore_file(given: Path | None) -> Path | None:
+    if given is not None:
+        if not given.is_file():
+            raise UsageError(f"ignore file {given} not found")
+        return given
+    default = Path(DEFAULT_IGNORE)  # relative: reports then say ".hullcheckignore:12"
+    return default if default.is_file() else None

@@ -6,9 +6,62 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from hullcheck.match.suppress import AnyFinding, Suppressed
+from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding
 from hullcheck.model.serde import distro_to_dict, location_to_dict
+from hullcheck.report.common import kind
 from hullcheck.scan import REPORT_SCHEMA, ScanReport
+
+
+def exception_to_dict(s: Suppressed) -> dict[str, Any]:
+    v = s.verdict
+    return {
+        "status": v.status.value,
+        "hidden": v.status.hides,
+        "reason": v.reason,
+        "source": v.source,
+        "justification": v.justification,
+        "owner": v.owner,
+        "expires": v.expires or None,
+        "expired": s.expired,
+    }
+
+
+def secret_to_dict(s: SecretFinding) -> dict[str, Any]:
+    return {
+        "rule_id": s.rule_id,
+        "title": s.title,
+        "severity": s.severity.value,
+        "source": s.source,
+        "path": s.path,
+        "line": s.line,
+        "match": s.match,
+        "layer": s.layer_index,
+        "deleted": s.deleted,
+    }
+
+
+def misconfiguration_to_dict(m: Misconfiguration) -> dict[str, Any]:
+    return {
+        "check_id": m.check_id,
+        "title": m.title,
+        "severity": m.severity.value,
+        "message": m.message,
+        "rationale": m.rationale,
+        "remediation": m.remediation,
+        "evidence": m.evidence,
+        "layer": m.layer_index,
+        "references": list(m.references),
+    }
+
+
+def item_to_dict(f: AnyFinding) -> dict[str, Any]:
+    if isinstance(f, Finding):
+        return finding_to_dict(f)
+    if isinstance(f, SecretFinding):
+        return secret_to_dict(f)
+    return misconfiguration_to_dict(f)
 
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
@@ -39,7 +92,14 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def _with_note(d: dict[str, Any], f: AnyFinding, notes: dict[int, Suppressed]) -> dict[str, Any]:
+    note = notes.get(id(f))
+    d["exception"] = exception_to_dict(note) if note is not None else None
+    return d
+
+
 def to_dict(r: ScanReport) -> dict[str, Any]:
+    notes = {id(a.finding): a for a in r.annotations}
     meta = r.metadata
     image: dict[str, Any] | None = None
     if meta is not None:
@@ -67,10 +127,18 @@ def to_dict(r: ScanReport) -> dict[str, Any]:
             "packages": len(r.catalog.packages),
             "findings": len(r.findings),
             "by_severity": _counts(r),
+            "secrets": len(r.secrets),
+            "misconfigurations": len(r.misconfigurations),
+            "suppressed": len(r.suppressed),
+            "expired_exceptions": sum(1 for a in r.annotations if a.expired),
         },
-        "findings": [finding_to_dict(f) for f in r.findings],
-        "secrets": [],
-        "misconfigurations": [],
+        "findings": [_with_note(finding_to_dict(f), f, notes) for f in r.findings],
+        "secrets": [_with_note(secret_to_dict(s), s, notes) for s in r.secrets],
+        "misconfigurations": [_with_note(misconfiguration_to_dict(m), m, notes) for m in r.misconfigurations],
+        "suppressed": [
+            {"kind": kind(s.finding), "exception": exception_to_dict(s), "finding": item_to_dict(s.finding)}
+            for s in r.suppressed
+        ],
         "problems": [{"package": p.package.name, "version": p.package.version, "reason": p.reason} for p in r.problems],
         "unknowns": [{"path": u.path, "reason": u.reason, "found_by": u.found_by} for u in r.catalog.unknowns],
         "database": r.db_status,
