@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from hullcheck.advisories.store import AdvisoryStore, max_age_from_env
+from hullcheck.catalog.interface import Analyzer
+from hullcheck.catalog.registry import default_analyzers
 from hullcheck.catalog.runner import Catalog
 from hullcheck.format.common import unique_ids
 from hullcheck.image.walk import Observer
@@ -21,6 +24,7 @@ from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding, FixState, SeverityLevel
 
 REPORT_SCHEMA = "hullcheck.report/v1"
+SCANNERS = ("vuln", "secret", "config")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class ScanOptions:
     ignore_file: Path | None = None  # .hullcheckignore (YAML), see docs/ignore-and-vex.md
     vex_files: tuple[Path, ...] = ()  # OpenVEX or CycloneDX VEX documents
     today: date | None = None  # the day ignore-entry expiry is judged against (None: today, UTC)
+    scanners: frozenset[str] = frozenset(SCANNERS)
+    secret_rules: Path | None = None  # custom secret rules (YAML), see hullcheck.secrets.rules
 
 
 @dataclass
@@ -121,30 +127,68 @@ def apply_exceptions(report: ScanReport, rules: Sequence[Rule]) -> ScanReport:
     )
 
 
+def _open_store(opts: ScanOptions) -> AbstractContextManager[AdvisoryStore | None]:
+    if "vuln" in opts.scanners:
+        return AdvisoryStore.open(opts.db_path)
+    return nullcontext(None)
+
+
 def scan(ref: str, opts: ScanOptions, *, observer: Observer | None = None) -> ScanReport:
+    """Scan an image reference, or ``sbom:FILE`` (vulnerabilities only: an SBOM has no files)."""
     started = datetime.now(UTC).replace(microsecond=0).isoformat()
     rules = load_rules(opts)  # a broken ignore/VEX file fails before the image is read
+    secrets: list[SecretFinding] = []
+    misconfigs: list[Misconfiguration] = []
+    status = None
+    problems: list[MatchProblem] = []
+    found: list[Finding] = []
     # Open the database first: a missing database should fail before minutes of image reading.
-    with AdvisoryStore.open(opts.db_path) as store:
-        status = store.status()
-        inv = inventory(ref, platform=opts.platform, observer=observer, registry_options=opts.registry_options)
-        result = Matcher(store).match(inv.catalog.packages)
+    with _open_store(opts) as store:
+        if store is not None:
+            status = store.status()
+        if ref.startswith("sbom:"):
+            from hullcheck.format import read_sbom
+
+            doc = read_sbom(ref[len("sbom:"):])
+            metadata: ImageMetadata | None = doc.source
+            catalog = doc.catalog
+        else:
+            analyzers: list[Analyzer] = list(default_analyzers())
+            from hullcheck.secrets import ScanSettings, SecretAnalyzer, load_ruleset
+
+            ruleset = load_ruleset(opts.secret_rules) if "secret" in opts.scanners else None
+            settings = ScanSettings.from_env()
+            if ruleset is not None:
+                analyzers.append(SecretAnalyzer(ruleset, settings))
+            inv = inventory(ref, platform=opts.platform, observer=observer,
+                            registry_options=opts.registry_options, analyzers=analyzers)
+            metadata, catalog = dataclasses.replace(inv.metadata), inv.catalog
+            if ruleset is not None:
+                from hullcheck.secrets import collect_secrets
+
+                secrets = collect_secrets(inv.scans, inv.metadata, ruleset=ruleset, settings=settings)
+            if "config" in opts.scanners:
+                from hullcheck.imagecheck import run_checks
+
+                misconfigs = run_checks(inv.metadata, inv.scans, inv.catalog)
+        if store is not None:
+            result = Matcher(store).match(catalog.packages)
+            found, problems = list(result.findings), list(result.problems)
     warnings = []
-    stale = status.staleness_warning(max_age_from_env())
+    stale = status.staleness_warning(max_age_from_env()) if status is not None else None
     if stale:
         warnings.append(stale)
-    findings = sorted(
-        filter_findings(result.findings, opts),
-        key=lambda f: (-f.severity.level.rank, f.package.name, f.id),
-    )
+    findings = sorted(filter_findings(found, opts), key=lambda f: (-f.severity.level.rank, f.package.name, f.id))
     report = ScanReport(
         ref=ref,
-        metadata=dataclasses.replace(inv.metadata),
-        catalog=inv.catalog,
+        metadata=metadata,
+        catalog=catalog,
         findings=findings,
-        problems=list(result.problems),
-        db_status=status.to_json(),
+        problems=problems,
+        db_status=status.to_json() if status is not None else {},
         warnings=warnings,
         started_at=started,
+        secrets=secrets,
+        misconfigurations=misconfigs,
     )
     return apply_exceptions(report, rules)

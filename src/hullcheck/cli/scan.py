@@ -40,12 +40,14 @@ def scan(
         None, "--fail-on", help="exit non-zero if a finding at or above this remains after the ignore file and VEX",
     ),
     exit_code: int = typer.Option(1, "--exit-code", help="the exit code for --fail-on"),
+    scanners: str = typer.Option("vuln,secret,config", "--scanners", help="any of vuln, secret, config"),
+    secret_rules: Path = typer.Option(None, "--secret-config", help="custom secret rules (YAML)"),
     platform: str = PLATFORM,
     insecure: list[str] = INSECURE,
     username: str = USERNAME,
     password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
-    """Scan an image for vulnerable packages."""
+    """Scan an image (or sbom:FILE) for vulnerable packages, secrets and configuration problems."""
     from hullcheck.cli.progress import layer_progress
     from hullcheck.image.platform import parse_platform
     from hullcheck.report import REPORT_FORMATS
@@ -63,7 +65,16 @@ def scan(
     gate = _levels(fail_on) if fail_on else None
     if gate is not None and len(gate) != 1:
         raise UsageError("--fail-on takes one severity")
+    from hullcheck.scan import SCANNERS
+
+    chosen = frozenset(x.strip() for x in scanners.split(",") if x.strip())
+    if not chosen or chosen - set(SCANNERS):
+        raise UsageError(f"invalid --scanners {scanners!r}: choose from {', '.join(SCANNERS)}")
+    if secret_rules is not None and not secret_rules.is_file():
+        raise UsageError(f"secret rules file {secret_rules} not found")
     opts = ScanOptions(
+        scanners=chosen,
+        secret_rules=secret_rules,
         db_path=db,
         platform=parse_platform(platform) if platform else None,
         severities=_levels(severity) if severity else None,
