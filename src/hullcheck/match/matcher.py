@@ -44,6 +44,11 @@ class MatchProblem:
 class MatchResult:
     findings: tuple[Finding, ...]
     problems: tuple[MatchProblem, ...]
+    # Packages a cataloger marked ``metadata["skip_match"]`` (``(devel)`` Go modules, local
+    # replacements, crates from other registries, jars without a groupId): not queried. Not
+    # problems (nothing went wrong, there is just no identity to match on), but counted, with
+    # the cataloger's reason, so a report can say how much was left out.
+    skipped: tuple[MatchProblem, ...] = ()
 
 
 def _distro_queries(pkg: Package, matcher: str) -> list[Query]:
@@ -80,7 +85,19 @@ QUERY_BUILDERS: dict[PackageType, Callable[[Package], list[Query]]] = {
 }
 
 
+SKIP_MATCH = "skip_match"  # Package.metadata key set by catalogers (see MatchResult.skipped)
+
+
+def skip_reason(pkg: Package) -> str | None:
+    why = pkg.metadata.get(SKIP_MATCH) if pkg.metadata else None
+    if why:
+        return str(why)
+    return None
+
+
 def queries_for(pkg: Package) -> list[Query]:
+    if skip_reason(pkg) is not None:
+        return []
     build = QUERY_BUILDERS.get(pkg.type, _language_queries)
     return build(pkg)
 
@@ -147,13 +164,21 @@ class Matcher:
     def match(self, packages: Iterable[Package]) -> MatchResult:
         findings: list[Finding] = []
         problems: list[MatchProblem] = []
+        skipped: list[MatchProblem] = []
         for pkg in packages:
+            why = skip_reason(pkg)
+            if why is not None:
+                skipped.append(MatchProblem(pkg, why))
+                continue
             f, p = self.match_one(pkg)
             findings.extend(f)
             problems.extend(p)
-        return MatchResult(tuple(findings), tuple(problems))
+        return MatchResult(tuple(findings), tuple(problems), tuple(skipped))
 
     def match_one(self, pkg: Package) -> tuple[list[Finding], list[MatchProblem]]:
+        """Findings and problems of one package; a ``skip_match`` package gives neither."""
+        if skip_reason(pkg) is not None:
+            return [], []
         problems: list[MatchProblem] = []
         by_group: dict[str, list[_Hit]] = {}
         for q in queries_for(pkg):
