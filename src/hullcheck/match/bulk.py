@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,9 +81,14 @@ def rematch(
         finally:
             _close()
         return
-    # fork shares the imported modules with the workers (no re-import cost per process)
+    # fork shares the imported modules with the workers (no re-import cost per process); a
+    # process with other threads running (a service) must not fork: forkserver then.
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in methods and threading.active_count() == 1:
+        method = "fork"
+    else:
+        method = "forkserver" if "forkserver" in methods else "spawn"
+    ctx = multiprocessing.get_context(method)
     chunk = max(1, min(16, len(items) // (n * 8)))
     with ctx.Pool(n, initializer=_init, initargs=(str(db_path), True)) as pool:
         yield from pool.imap(_rematch_one, items, chunksize=chunk)
