@@ -188,8 +188,9 @@ def test_tampered_artifact_is_refused_and_nothing_installed(
     good = tmp_path / "good.db"
     good.write_bytes(source_db.read_bytes())
     target.write_bytes(good.read_bytes())
-    with pytest.raises(AdvisoryDBError, match=r"damaged|checksum"):
+    with pytest.raises(AdvisoryDBError, match=r"damaged|checksum") as err:
         pull_db(ref, target, opts(registry_server))
+    assert "previous database is kept" in err.value.message and str(tmp_path) not in err.value.message
     assert target.read_bytes() == good.read_bytes()  # the previous database is untouched
     assert sorted(p.name for p in target.parent.iterdir()) == ["advisories.db"]
     with AdvisoryStore.open(target) as s:

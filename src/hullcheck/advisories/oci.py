@@ -179,7 +179,9 @@ def pull_db(
         try:
             import_export(f.path, db_path)
         except AdvisoryDBError as e:
-            raise AdvisoryDBError(f"{source}: {e.message} (the previous database is kept)") from None
+            # The message names the blob's temporary path: say "the export layer" instead.
+            why = e.message.replace(f"{f.path}: ", "").replace(str(f.path), "the export layer")
+            raise AdvisoryDBError(f"{source}: {why} (the previous database is kept)") from None
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
