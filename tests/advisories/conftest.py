@@ -49,3 +49,9 @@ def read_record(path: Path) -> Any:
 def every_nth(paths: list[Path], n: int) -> list[Path]:
     """A stable subset that keeps unit tests quick; the slow test imports everything."""
     return sorted(paths)[::n]
+
+
+# The real docker-registry server (htpasswd auth) for the 'db push' / 'db pull' tests.
+from tests.image.registry import servers  # noqa: E402
+
+registry_server = servers.registry_server

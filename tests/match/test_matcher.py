@@ -128,3 +128,30 @@ def test_invalid_version_is_a_problem_not_a_crash(store: AdvisoryStore) -> None:
 def test_package_without_distro_is_not_matched(store: AdvisoryStore) -> None:
     pkg = Package(name="openssl", version="1.0", type=PackageType.DEB, ecosystem="")
     assert Matcher(store).match_one(pkg) == ([], [])
+
+
+def test_skip_match_packages_are_not_queried_but_counted(store: AdvisoryStore, shared_data: Path) -> None:
+    # the same urllib3 version that has findings above, marked by a cataloger as unmatchable
+    plain = Package(name="urllib3", version="1.24.1", type=PackageType.PYTHON, ecosystem="PyPI")
+    marked = Package(name="urllib3", version="1.24.1", type=PackageType.PYTHON, ecosystem="PyPI",
+                     metadata={"skip_match": "replaced by local directory ../urllib3"})
+    m = Matcher(store)
+    assert m.match_one(plain)[0]
+    assert m.match_one(marked) == ([], [])
+    result = m.match([plain, marked])
+    assert {f.package.metadata.get("skip_match") for f in result.findings} == {None}
+    assert not result.problems
+    assert [(s.package, s.reason) for s in result.skipped] == [(marked, "replaced by local directory ../urllib3")]
+
+
+def test_repeated_packages_reuse_the_outcome_with_their_own_identity(store: AdvisoryStore) -> None:
+    a = Package(name="urllib3", version="1.24.1", type=PackageType.PYTHON, ecosystem="PyPI",
+                locations=(Location("/a/urllib3-1.24.1.dist-info/METADATA", 1),), layer_index=1)
+    b = Package(name="urllib3", version="1.24.1", type=PackageType.PYTHON, ecosystem="PyPI",
+                locations=(Location("/b/urllib3-1.24.1.dist-info/METADATA", 2),), layer_index=2)
+    m = Matcher(store)
+    fa, fb = m.match_one(a)[0], m.match_one(b)[0]
+    assert fa and [f.id for f in fa] == [f.id for f in fb]
+    assert all(f.package is a for f in fa) and all(f.package is b for f in fb)
+    # a fresh matcher (no memo) computes the same findings for b
+    assert Matcher(store).match_one(b)[0] == fb

@@ -1,4 +1,4 @@
-"""``hullcheck db ...``: the local advisory database (status, import, export)."""
+"""``hullcheck db ...``: the local advisory database (status, import, export, update, push, pull)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import typer
+
+from hullcheck.cli.common import INSECURE, PASSWORD_STDIN, USERNAME, registry_options
 
 app = typer.Typer(help="Manage the local advisory database.", no_args_is_help=True)
 
@@ -241,3 +243,35 @@ def search(
             typer.echo(f"{line}\t{fix}" if fix else line)
     if not hits:
         typer.echo(f"no advisories for {ecosystem}/{name}", err=True)
+
+
+@app.command("push")
+def push(
+    ref: str = typer.Argument(..., help="Registry reference HOST[:PORT]/REPO[:TAG] (default tag latest)."),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    insecure: list[str] = INSECURE,
+    username: str = USERNAME,
+    password_stdin: bool = PASSWORD_STDIN,
+) -> None:
+    """Push the database to a registry as an OCI artifact (application/vnd.hullcheck.advisory-db.v1)."""
+    from hullcheck.advisories.oci import push_db
+
+    pushed = push_db(_db_path(db), ref, registry_options(insecure, username, password_stdin))
+    typer.echo(f"pushed {pushed.ref}@{pushed.digest} ({pushed.size / 1e6:.1f} MB)")
+
+
+@app.command("pull")
+def pull(
+    ref: str = typer.Argument(..., help="Registry reference of a database pushed with 'db push'."),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    insecure: list[str] = INSECURE,
+    username: str = USERNAME,
+    password_stdin: bool = PASSWORD_STDIN,
+) -> None:
+    """Fetch a database pushed with 'db push', verify digest and checksum, and install it
+    atomically (on any failure the previous database stays in place)."""
+    from hullcheck.advisories.oci import pull_db
+
+    pulled = pull_db(ref, _db_path(db), registry_options(insecure, username, password_stdin))
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(pulled.sources.items()))
+    typer.echo(f"installed {pulled.db_path} from {pulled.ref}@{pulled.digest} (built {pulled.built_at}; {counts})")

@@ -136,6 +136,44 @@ _PKG_STR = ("name", "version", "ecosystem", "purl", "source_name", "source_versi
 
 
 def check_package(i: int, d: Any) -> None:
+    # The common case (a valid package) is checked without building any message: re-matching
+    # many stored SBOMs spends most of its time here otherwise. Only a package that fails is
+    # walked again by the checker that names the problem.
+    if not _package_ok(d):
+        _check_package_verbose(i, d)
+
+
+def _package_ok(d: Any) -> bool:
+    if not isinstance(d, dict):
+        return False
+    name, ptype = d.get("name"), d.get("type")
+    if not (isinstance(name, str) and name and isinstance(ptype, str) and ptype in PackageType._value2member_map_):
+        return False
+    for k in _PKG_STR:
+        v = d.get(k)
+        if v is not None and not isinstance(v, str):
+            return False
+    layer = d.get("layer")
+    if layer is not None and not _is_index(layer):
+        return False
+    lic = d.get("licenses", [])
+    if not (isinstance(lic, list) and all(isinstance(x, str) for x in lic)):
+        return False
+    if not isinstance(d.get("metadata", {}) or {}, dict):
+        return False
+    locs = d.get("locations", [])
+    if not isinstance(locs, list):
+        return False
+    for loc in locs:
+        if not (isinstance(loc, dict) and isinstance(loc.get("path"), str)):
+            return False
+        ll, ld = loc.get("layer"), loc.get("layer_diff_id")
+        if (ll is not None and not _is_index(ll)) or (ld is not None and not isinstance(ld, str)):
+            return False
+    return True
+
+
+def _check_package_verbose(i: int, d: Any) -> None:
     where = f"packages[{i}]"
     _need(isinstance(d, dict), f"{where} is not an object")
     _need(isinstance(d.get("name"), str) and d["name"] != "", f"{where}.name missing")

@@ -10,6 +10,7 @@ Hits are grouped by alias group so that one vulnerability is one finding per pac
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,11 @@ class MatchProblem:
 class MatchResult:
     findings: tuple[Finding, ...]
     problems: tuple[MatchProblem, ...]
+    # Packages a cataloger marked ``metadata["skip_match"]`` (``(devel)`` Go modules, local
+    # replacements, crates from other registries, jars without a groupId): not queried. Not
+    # problems (nothing went wrong, there is just no identity to match on), but counted, with
+    # the cataloger's reason, so a report can say how much was left out.
+    skipped: tuple[MatchProblem, ...] = ()
 
 
 def _distro_queries(pkg: Package, matcher: str) -> list[Query]:
@@ -80,7 +86,19 @@ QUERY_BUILDERS: dict[PackageType, Callable[[Package], list[Query]]] = {
 }
 
 
+SKIP_MATCH = "skip_match"  # Package.metadata key set by catalogers (see MatchResult.skipped)
+
+
+def skip_reason(pkg: Package) -> str | None:
+    why = pkg.metadata.get(SKIP_MATCH) if pkg.metadata else None
+    if why:
+        return str(why)
+    return None
+
+
 def queries_for(pkg: Package) -> list[Query]:
+    if skip_reason(pkg) is not None:
+        return []
     build = QUERY_BUILDERS.get(pkg.type, _language_queries)
     return build(pkg)
 
@@ -126,20 +144,36 @@ class _Hit:
 
 
 class Matcher:
-    """Matches packages against one open store; caches advisories and alias groups."""
+    """Matches packages against one open store.
+
+    Caches advisories and alias groups, and the outcome per distinct set of queries: the same
+    (ecosystem, name, version) seen again (another layer, another SBOM of the same base image)
+    reuses the findings already computed, with only the package swapped in. The outcome cache
+    is bounded (``MEMO_SIZE`` entries, cleared when full)."""
+
+    MEMO_SIZE = 200_000
 
     def __init__(self, store: AdvisoryStore) -> None:
         self.store = store
         self._adv: dict[str, Advisory | None] = {}
         self._groups: dict[str, tuple[str, ...]] = {}
+        self._group_ids: dict[str, str] = {}
+        # queries -> (findings built for the first package seen, problem reasons)
+        self._memo: dict[tuple[Query, ...], tuple[tuple[Finding, ...], tuple[str, ...]]] = {}
 
     def _advisory(self, vid: str) -> Advisory | None:
         if vid not in self._adv:
             self._adv[vid] = self.store.get(vid)
         return self._adv[vid]
 
+    def _group_id(self, vid: str) -> str:
+        gid = self._group_ids.get(vid)
+        if gid is None:
+            gid = self._group_ids[vid] = self.store.group_id(vid)
+        return gid
+
     def _group(self, vid: str) -> tuple[str, ...]:
-        gid = self.store.group_id(vid)
+        gid = self._group_id(vid)
         if gid not in self._groups:
             self._groups[gid] = self.store.group(vid)
         return self._groups[gid]
@@ -147,35 +181,59 @@ class Matcher:
     def match(self, packages: Iterable[Package]) -> MatchResult:
         findings: list[Finding] = []
         problems: list[MatchProblem] = []
+        skipped: list[MatchProblem] = []
         for pkg in packages:
+            why = skip_reason(pkg)
+            if why is not None:
+                skipped.append(MatchProblem(pkg, why))
+                continue
             f, p = self.match_one(pkg)
             findings.extend(f)
             problems.extend(p)
-        return MatchResult(tuple(findings), tuple(problems))
+        return MatchResult(tuple(findings), tuple(problems), tuple(skipped))
 
     def match_one(self, pkg: Package) -> tuple[list[Finding], list[MatchProblem]]:
-        problems: list[MatchProblem] = []
+        """Findings and problems of one package; a ``skip_match`` package gives neither."""
+        queries = tuple(queries_for(pkg))
+        if not queries:
+            return [], []
+        memo = self._memo.get(queries)
+        if memo is None:
+            memo = self._evaluate(pkg, queries)
+            if len(self._memo) >= self.MEMO_SIZE:
+                self._memo.clear()
+            self._memo[queries] = memo
+        found, reasons = memo
+        # Findings are frozen; the one computed for an equal package is reused with this one.
+        findings = [f if f.package is pkg else dataclasses.replace(f, package=pkg) for f in found]
+        return findings, [MatchProblem(pkg, r) for r in reasons]
+
+    def _evaluate(
+        self, pkg: Package, queries: tuple[Query, ...]
+    ) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+        problems: list[str] = []
         by_group: dict[str, list[_Hit]] = {}
-        for q in queries_for(pkg):
+        for q in queries:
             for rec in self.store.lookup(q.ecosystem, q.name):
                 skipped: list[Skipped] = []
                 try:
                     hit = is_affected(q.ecosystem, q.version, rec.affected, skipped=skipped)
                 except HullcheckError as e:
-                    problems.append(MatchProblem(pkg, e.diagnostics()))
+                    problems.append(e.diagnostics())
                     break
                 bad_pkg_version = [s for s in skipped if s.kind == "package"]
                 if bad_pkg_version:
                     why = bad_pkg_version[0].reason
-                    problems.append(MatchProblem(pkg, f"invalid {q.ecosystem} version {q.version!r}: {why}"))
+                    problems.append(f"invalid {q.ecosystem} version {q.version!r}: {why}")
                     break
                 if hit is None:
                     continue
                 state = self._state(rec, hit)
                 if state is FixState.NOT_AFFECTED:
                     continue
-                by_group.setdefault(self.store.group_id(rec.advisory_id), []).append(_Hit(rec, hit, q, state))
-        return [self._finding(pkg, gid, hits) for gid, hits in sorted(by_group.items())], problems
+                by_group.setdefault(self._group_id(rec.advisory_id), []).append(_Hit(rec, hit, q, state))
+        findings = tuple(self._finding(pkg, gid, hits) for gid, hits in sorted(by_group.items()))
+        return findings, tuple(problems)
 
     @staticmethod
     def _state(rec: AffectedRecord, hit: AffectedHit) -> FixState:
