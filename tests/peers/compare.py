@@ -200,6 +200,39 @@ EQUIVALENCES = (
 # ---------------------------------------------------------------------- peer-only reasons
 
 
+@cache
+def _dpkg_owned(root: Path) -> frozenset[str]:
+    """Every path a dpkg package installed: its ``info/*.list`` file (or a distroless
+    ``status.d/*.md5sums``, relative paths)."""
+    owned: set[str] = set()
+    for lst in (root / "var/lib/dpkg/info").glob("*.list"):
+        owned.update(line for line in lst.read_text(errors="replace").splitlines() if line.startswith("/"))
+    for md5 in (root / "var/lib/dpkg/status.d").glob("*.md5sums"):
+        owned.update("/" + line.split(None, 1)[1] for line in md5.read_text(errors="replace").splitlines()
+                     if len(line.split(None, 1)) == 2)
+    return frozenset(owned)
+
+
+def _os_owned(f: Found, t: Target) -> bool:
+    """A language package that a Debian package installed (its metadata files are in the
+    package's file list): hullcheck reports it once, as part of the OS package (whose advisories
+    cover it), as trivy does; syft lists it twice."""
+    owned = _dpkg_owned(t.root)
+    return f.key[0] not in OS_TYPES and bool(f.paths) and all(_usrmerged(p) & owned for p in f.paths)
+
+
+def _usrmerged(path: str) -> set[str]:
+    # dpkg lists a file as the package shipped it ("/lib/..."), a merged-/usr image holds it
+    # under "/usr/lib/..." (and the other way round)
+    alt = {path}
+    for d in ("bin", "sbin", "lib", "lib64"):
+        if path.startswith(f"/usr/{d}/"):
+            alt.add(path.removeprefix("/usr"))
+        elif path.startswith(f"/{d}/"):
+            alt.add("/usr" + path)
+    return alt
+
+
 def _dpkg_not_installed(f: Found, t: Target) -> bool:
     """The package's paragraph says it is not installed (Status "deinstall ok config-files")."""
     if f.key[0] != "deb" or not f.paths:
@@ -440,6 +473,8 @@ OURS_ONLY = "ours"
 BOTH = frozenset({"syft", "trivy"})
 
 EXPLANATIONS = (
+    Explanation("os-owned", "a language package installed by an OS package: reported as part of it",
+                frozenset({"syft"}), PEER_ONLY, _os_owned),
     Explanation("not-installed", "the dpkg paragraph's Status is not installed (deinstall, config-files)",
                 BOTH, PEER_ONLY, _dpkg_not_installed),
     Explanation("project-itself", "the lock file's own project or workspace member, not an installed package",

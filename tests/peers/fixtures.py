@@ -186,8 +186,9 @@ class Tree:
         return tuple({"installed": "rootfs", "project": "fs"}[k] for k in self.kinds)
 
     @property
-    def syft_catalogers(self) -> tuple[str, ...]:
-        return tuple({"installed": "image", "project": "directory"}[k] for k in self.kinds)
+    def syft_catalogers(self) -> str:
+        # one syft run with both sets where both apply: each run costs ~3 s of start-up
+        return ",".join({"installed": "image", "project": "directory"}[k] for k in self.kinds)
 
 
 TREES = (

@@ -191,10 +191,21 @@ def from_package(p: Package) -> Found:
 # ------------------------------------------------------------------------- image to a tree
 
 
+EVIDENCE_NAMES = frozenset({"package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.lock",
+                            "installed.json", "status", "PKG-INFO", "METADATA", "os-release"})
+
+
+def is_evidence(path: str) -> bool:
+    """Files the explanations read: manifests, lock files, the package databases."""
+    base = path.rsplit("/", 1)[-1]
+    return (base in EVIDENCE_NAMES or base.endswith((".deps.json", ".list"))
+            or "/var/lib/dpkg/status.d/" in "/" + path)
+
+
 def flatten_oci(layout: Path, dest: Path, tag: str = "latest") -> Path:
-    """The file system an OCI layout's image shows (layers in order, whiteouts applied), for
-    the explanations that read files (a lock file, a dpkg status paragraph) the way the image
-    holds them. Written with ``tarfile`` on purpose: it does not borrow hullcheck's reader."""
+    """The files of an OCI layout's image that the explanations read (``is_evidence``), as the
+    image shows them: layers in order, whiteouts applied. Written with ``tarfile`` on purpose:
+    it does not borrow hullcheck's reader."""
     import tarfile
 
     index = json.loads((layout / "index.json").read_text())
@@ -220,10 +231,9 @@ def flatten_oci(layout: Path, dest: Path, tag: str = "latest") -> Path:
                 if base.startswith(".wh."):
                     _remove(target / base.removeprefix(".wh."))
                     continue
-                if m.ischr() or m.isblk() or m.isfifo():
+                if not (m.isfile() and is_evidence(m.name)):
                     continue
-                if not m.isdir():
-                    _remove(dest / m.name)
+                _remove(dest / m.name)
                 tar.extract(m, dest, filter="tar")
     return dest
 
