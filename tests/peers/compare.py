@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import permutations
@@ -363,14 +363,15 @@ def _dotnet_project(f: Found, t: Target) -> bool:
 
 
 def _no_version(f: Found, t: Target) -> bool:
-    """The file names a package without a version: nothing an advisory can match."""
-    return f.key[3] == ""
+    """The file names a package without a version (nothing an advisory can match), and
+    hullcheck records that file as an unknown, with the reason, instead of a package."""
+    return f.key[3] == "" and any(p in t.unknown_paths for p in f.paths)
 
 
 # ---------------------------------------------------------------------- hullcheck-only reasons
 
 
-def _v1_entries(deps: Any, dev: bool = False, depth: int = 0):  # type: ignore[no-untyped-def]
+def _v1_entries(deps: Any, dev: bool = False, depth: int = 0) -> Iterator[tuple[str, Any, bool, int]]:
     """(name, version, dev, depth) of a lockfileVersion 1 ``dependencies`` tree; a package
     nested under a dev-only one is dev-only too."""
     for name, entry in (deps or {}).items():
@@ -409,9 +410,23 @@ def _dev_dependency(f: Found, t: Target) -> bool:
 
 
 def _ours_version_less(f: Found, t: Target) -> bool:
-    """A database entry without a version (apk "P:" with no "V:", a dpkg stub paragraph): hullcheck
-    keeps the entry so that nothing installed goes unlisted; trivy drops it."""
-    return f.key[3] == "" and f.key[0] in OS_TYPES
+    """A database entry without a version (apk "P:" with no "V:", a distroless status.d
+    paragraph with no Version): hullcheck keeps the entry so that nothing installed goes
+    unlisted; trivy drops it. The entry is re-read to check it has no version."""
+    if f.key[3] != "" or f.key[0] not in ("deb", "apk") or not f.paths:
+        return False
+    for path in f.paths:
+        text = (t.read(path) or b"").decode("utf-8", "replace")
+        if f.key[0] == "deb":
+            paras = [p for p in _paragraphs(text) if p.get("package") == f.key[2]]
+            if not paras or any(p.get("version") for p in paras):
+                return False
+        else:
+            # (the purl spec lower-cases apk names; the database keeps the packager's case)
+            blocks = [b for b in re.split(r"\n\s*\n", text) if f"\np:{f.key[2]}\n" in f"\n{b}\n".lower()]
+            if not blocks or any(re.search(r"^V:.", b, re.M) for b in blocks):
+                return False
+    return True
 
 
 def _yarn_git(f: Found, t: Target) -> bool:
