@@ -8,18 +8,24 @@ wheels and an ``npm ci`` (``images.py``). Reasons are predicates checked against
 
 from __future__ import annotations
 
+import fcntl
 import json
+import pickle
 import re
 import shutil
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from tests.conftest import REPO, need
 
 from . import compare, fixtures, images, peers
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,10 +63,29 @@ def _scan_trees(data: Path, work: Path) -> dict[str, Scanned]:
     return out
 
 
+def _once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str,
+          compute: Callable[[Path], T]) -> T:
+    """``compute(work_dir)`` once per test run: pytest-xdist workers share the result through
+    a pickle in the run's common temporary directory, under a file lock (the first computes)."""
+    if getattr(request.config, "workerinput", None) is None:
+        return compute(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent / f"peers-{name}"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "result.pickle"
+        if done.exists():
+            result: T = pickle.loads(done.read_bytes())
+            return result
+        result = compute(shared)
+        done.write_bytes(pickle.dumps(result))
+        return result
+
+
 @pytest.fixture(scope="session")
-def all_trees(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scanned]:
+def all_trees(request: pytest.FixtureRequest, shared_data: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scanned]:
     _need_peers()
-    return _scan_trees(shared_data, tmp_path_factory.mktemp("trees"))
+    return _once(request, tmp_path_factory, "trees", lambda work: _scan_trees(shared_data, work))
 
 
 @pytest.fixture
@@ -68,18 +93,21 @@ def scanned_tree(request: pytest.FixtureRequest, all_trees: dict[str, Scanned]) 
     return all_trees[request.param]
 
 
-@pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
-    _need_peers()
-    for tool in ("dpkg-deb", "apt-get", "npm"):
-        need(shutil.which(tool), f"{tool} is needed to build the peers-mixed image")
+def _scan_mixed(work: Path) -> Scanned:
     layout = images.build()
-    work = tmp_path_factory.mktemp("peers-mixed")
     root = peers.flatten_oci(layout, work / "root")
     ours, unknowns = peers.run_hullcheck(f"oci:{layout}")
     return Scanned(compare.Target("peers-mixed", root, tuple(ours), unknowns),
                    peers.run_syft(f"oci-dir:{layout}", work / "syft"),
                    peers.run_trivy("image", layout, work / "trivy"))
+
+
+@pytest.fixture(scope="session")
+def mixed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+    _need_peers()
+    for tool in ("dpkg-deb", "apt-get", "npm"):
+        need(shutil.which(tool), f"{tool} is needed to build the peers-mixed image")
+    return _once(request, tmp_path_factory, "mixed", _scan_mixed)
 
 
 def _assert_explained(d: compare.Diff) -> None:
