@@ -30,6 +30,7 @@ import yaml
 from .peers import Found, Key
 
 OS_TYPES = frozenset({"deb", "rpm", "apk"})
+BOTH = frozenset({"syft", "trivy"})
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,39 @@ def _pnpm_peer_suffix(f: Found, t: Target) -> Key | None:
     return None
 
 
+def _go_devel(f: Found, t: Target) -> Key | None:
+    # Go's "(devel)": built from a source tree, no version; hullcheck writes no version
+    k = f.key
+    return (k[0], k[1], k[2], "") if k[0] == "golang" and k[3] == "(devel)" else None
+
+
+def _go_stdlib_v(f: Found, t: Target) -> Key | None:
+    # trivy writes the toolchain as a module version ("v1.19.8"), hullcheck and syft as Go
+    # prints it without "go" ("1.19.8")
+    k = f.key
+    if k[:3] == ("golang", "", "stdlib") and re.fullmatch(r"v\d+\.\d+(\.\d+)?.*", k[3]):
+        return (k[0], k[1], k[2], k[3][1:])
+    return None
+
+
+def _go_local_replace(f: Found, t: Target) -> Key | None:
+    # syft names a module replaced by a local directory after the directory ("../greet");
+    # hullcheck keeps the required module's path, with no version, as `go version -m` shows it
+    from . import gobinary
+
+    k = f.key
+    if k[0] != "golang" or not k[1].startswith("."):
+        return None
+    directory = f"{k[1]}/{k[2]}"
+    for path in f.paths:
+        binary = t.root / path.lstrip("/")
+        for module, replacement in gobinary.local_replacements(binary).items():
+            if replacement == directory:
+                ns, _, name = module.rpartition("/")
+                return ("golang", ns, name, "")
+    return None
+
+
 EQUIVALENCES = (
     Equivalence("epoch-in-qualifier", "trivy writes a deb/rpm epoch as the purl qualifier epoch=N, "
                 "hullcheck (and syft) in the version, as dpkg and rpm print it", frozenset({"trivy"}),
@@ -192,6 +226,11 @@ EQUIVALENCES = (
                 frozenset({"trivy"}), _npm_alias),
     Equivalence("url-version", "syft gives a pnpm package fetched from a tarball URL the URL as version",
                 frozenset({"syft"}), _pnpm_url_version),
+    Equivalence("go-devel", "the peer writes Go's '(devel)' (no version) as a version", BOTH, _go_devel),
+    Equivalence("go-stdlib-version", "trivy writes the Go toolchain's version with a 'v'", frozenset({"trivy"}),
+                _go_stdlib_v),
+    Equivalence("go-local-replace", "syft names a module replaced by a local directory after the directory",
+                frozenset({"syft"}), _go_local_replace),
     Equivalence("peer-suffix", "syft keeps a pnpm v5 key's peer suffix (_peer@x.y) in the version",
                 frozenset({"syft"}), _pnpm_peer_suffix),
 )
@@ -441,6 +480,17 @@ def _yarn_git(f: Found, t: Target) -> bool:
     return False
 
 
+def _go_local_dir(f: Found, t: Target) -> bool:
+    """A Go module replaced by a local directory (``go version -m`` shows ``=> ../dir``): trivy
+    leaves it out; hullcheck lists it, without a version (no advisory can name source code)."""
+    from . import gobinary
+
+    if f.key[0] != "golang" or f.key[3] != "":
+        return False
+    module = f"{f.key[1]}/{f.key[2]}" if f.key[1] else f.key[2]
+    return bool(f.paths) and all(module in gobinary.local_replacements(t.root / p.lstrip("/")) for p in f.paths)
+
+
 def _dotnet_without_dll(f: Found, t: Target) -> bool:
     """syft reports a deps.json library only when its assembly (``<name>.dll``) is next to the
     deps.json; hullcheck reports what deps.json declares (the runtime loads what it lists)."""
@@ -485,7 +535,6 @@ def _composer_v1(f: Found, t: Target) -> bool:
 
 PEER_ONLY = "peer"
 OURS_ONLY = "ours"
-BOTH = frozenset({"syft", "trivy"})
 
 EXPLANATIONS = (
     Explanation("os-owned", "a language package installed by an OS package: reported as part of it",
@@ -517,6 +566,8 @@ EXPLANATIONS = (
                 _yarn_patch),
     Explanation("composer-v1", "syft does not read composer 1's installed.json", frozenset({"syft"}), OURS_ONLY,
                 _composer_v1),
+    Explanation("go-local-replace", "trivy leaves out Go modules replaced by a local directory",
+                frozenset({"trivy"}), OURS_ONLY, _go_local_dir),
     Explanation("deps-json-without-dll", "syft needs the assembly next to deps.json", frozenset({"syft"}),
                 OURS_ONLY, _dotnet_without_dll),
 )

@@ -172,6 +172,14 @@ def other_languages(data: Path, root: Path) -> None:
     _put(data / SYFT / "rust/testdata/path-deps/Cargo.lock", root / "srv/rust-path-deps/Cargo.lock")
 
 
+def go_binary(data: Path, root: Path) -> None:
+    """A Go binary (not a fixture: the fixtures hold no compiled files) built here, offline, from
+    real module zips, with a module replaced by another and one by a local directory."""
+    from . import gobinary, images
+
+    gobinary.build_app(root / "usr/local/bin/app", images.out_dir() / "cache" / "go-build")
+
+
 @dataclass(frozen=True)
 class Tree:
     name: str
@@ -202,6 +210,7 @@ TREES = (
     Tree("npm-projects", npm_projects, ("installed", "project")),
     Tree("js-other-locks", js_other_locks, ("project",)),
     Tree("other-languages", other_languages, ("installed", "project")),
+    Tree("go-binary", go_binary, ("installed",)),
 )
 BY_NAME = {t.name: t for t in TREES}
 

@@ -85,6 +85,7 @@ def _once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 def all_trees(request: pytest.FixtureRequest, shared_data: Path,
               tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scanned]:
     _need_peers()
+    need(shutil.which("go"), "go is needed to build the Go binary (apt-get install golang-go)")
     return _once(request, tmp_path_factory, "trees", lambda work: _scan_trees(shared_data, work))
 
 
@@ -265,3 +266,18 @@ def test_a_new_difference_fails(mixed: Scanned) -> None:
     wrong = peers.Found("trivy", zlib.purl.replace("epoch=1", "epoch=7"), zlib.paths, zlib.kind)
     d = compare.compare("trivy", [f for f in mixed.trivy if f is not zlib] + [wrong], mixed.target)
     assert [f.key for f in d.unexplained_peer] == [wrong.key] and len(d.unexplained_ours) == 1
+
+
+@pytest.mark.parametrize("scanned_tree", ["go-binary"], indirect=True)
+def test_go_binary_local_replacement_and_spellings(scanned_tree: Scanned) -> None:
+    from .gobinary import local_replacements
+
+    replaced = local_replacements(scanned_tree.target.root / "usr/local/bin/app")
+    assert replaced == {"example.com/greet": "../greet"}
+    syft, trivy = scanned_tree.diff("syft"), scanned_tree.diff("trivy")
+    # syft: the module by its directory; trivy: not at all; hullcheck: by its path, no version
+    assert syft.explained["go-local-replace"] == [("golang", "..", "greet", "(devel)")]
+    assert trivy.explained["hullcheck+go-local-replace"] == [("golang", "example.com", "greet", "")]
+    # the main module, built from a source tree: "(devel)" for syft, no version for us and trivy
+    assert syft.explained["go-devel"] == [("golang", "example.com", "app", "(devel)")]
+    assert trivy.count("go-stdlib-version") == 1
