@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -281,3 +281,12 @@ def test_go_binary_local_replacement_and_spellings(scanned_tree: Scanned) -> Non
     # the main module, built from a source tree: "(devel)" for syft, no version for us and trivy
     assert syft.explained["go-devel"] == [("golang", "example.com", "app", "(devel)")]
     assert trivy.count("go-stdlib-version") == 1
+
+
+@pytest.mark.parametrize("scanned_tree", ["ubuntu-dpkg", "js-other-locks", "go-binary"], indirect=True)
+def test_cli_sbom_lists_what_was_compared(scanned_tree: Scanned, run_cli: Callable[..., Any]) -> None:
+    # what a user gets from `hullcheck sbom rootfs:DIR -f json` is the catalog compared above
+    r = run_cli("sbom", f"rootfs:{scanned_tree.target.root}", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    listed = {peers.purl_key(p["purl"]) for p in json.loads(r.stdout)["packages"] if p.get("purl")}
+    assert listed == {f.key for f in scanned_tree.target.ours}
