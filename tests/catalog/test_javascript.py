@@ -377,9 +377,12 @@ def _pnpm_truth(doc: dict[str, Any]) -> set[tuple[str, str]]:
     for key, entry in (doc.get("packages") or {}).items():
         entry = entry or {}
         res = entry.get("resolution", {})
-        if "name" in entry and "version" in entry:
+        if "version" in entry:
+            # a package from a tarball URL: v5/v6 write its name and version, v9 only its
+            # version and key it "name@<url>"
+            name = entry.get("name") or re.match(r"/?(@?[^@]+)@", key).group(1)  # type: ignore[union-attr]
             if "directory" not in res and not str(res.get("tarball", "")).startswith("file:"):
-                out.add((entry["name"], str(entry["version"])))
+                out.add((name, str(entry["version"])))
             continue
         if "integrity" not in res or str(res.get("tarball", "")).startswith("file:"):
             continue

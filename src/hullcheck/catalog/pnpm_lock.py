@@ -59,6 +59,13 @@ def split_key(key: str, slash_format: bool) -> tuple[str, str] | None:
     return name, version
 
 
+def _key_name(key: str) -> str:
+    """The package name of a v6+ key (``name@...``, ``@scope/name@...``)."""
+    k = key.lstrip("/").split("(", 1)[0]
+    at = k.find("@", 1)  # a scope's own "@" is at 0
+    return k[:at] if at > 0 else ""
+
+
 def _major(doc: dict[str, Any]) -> int:
     try:
         return int(float(clean(doc.get("lockfileVersion"))))
@@ -153,6 +160,10 @@ def _collect(doc: dict[str, Any], out: Collector) -> None:
         if _local(key, entry):
             continue
         name, version = clean(entry.get("name")), clean(entry.get("version"))
+        if version and not name and _major(doc) >= 6:
+            # v9 keys a package fetched from a tarball URL "name@<url>" and writes its version
+            # apart ("version: 4.3.5"), with no name field: the name is what precedes the URL
+            name = _key_name(key)
         if not (name and version):
             parsed = split_key(key, slash_format=_major(doc) < 6)
             if parsed is None:
