@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -21,10 +20,8 @@ def _t(s: str) -> datetime:
 @pytest.mark.slow
 def test_import_everything(adv: Path, tmp_path: Path) -> None:
     db = tmp_path / "advisories.db"
-    t0 = time.perf_counter()
+    # the 60 s import target is measured by bench/advisories_bench.py, not here
     report = import_paths([str(adv)], db, fresh=True)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 60, f"import took {elapsed:.1f}s"
     rejected = {w for s in report.sources.values() for w, _ in s.problems}
     with AdvisoryStore.open(db) as store:
         ids = set(store.ids())

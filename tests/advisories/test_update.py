@@ -9,7 +9,6 @@ import io
 import json
 import re
 import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -154,10 +153,8 @@ def test_update_then_304_then_change(upstream: Upstream, tmp_path: Path, adv: Pa
         assert s.lookup("Alpine:v3.15", "zeromq")
     before = _sha(db)
     upstream.log.clear()
-    t0 = time.perf_counter()
-    r = update(db, _cfg(upstream))
-    elapsed = time.perf_counter() - t0
-    assert not r.rebuilt and elapsed < 2.0
+    r = update(db, _cfg(upstream))  # its speed (< 2 s) is measured by bench/advisories_bench.py
+    assert not r.rebuilt
     assert {code for _, code in upstream.log} == {304}
     assert _sha(db) == before
     # one feed changes upstream: the next update downloads it (others 304) and rebuilds

@@ -2,13 +2,13 @@
 
 Expectations come from what the benchmark recipe says it planted (its truth, which becomes the
 image's ``expected.json``) and the config it wrote. The same assertions run on the recipe's own
-layers built here on a tiny base (always), and on the prebuilt benchmark image when present.
+layers built here on a tiny base. (The prebuilt benchmark image is not needed: these are its
+own layers; CI does not build the 120 MB image.)
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -37,12 +37,6 @@ from tests.conftest import REPO, need
 sys.path.insert(0, str(REPO / "bench" / "images"))
 import ocibuild
 import recipes
-
-# Where `python bench/images/build.py misconfigured --out DIR` may have written the image.
-_BENCH_OUTS = [Path(p) for p in (os.environ.get("HULLCHECK_BENCH_OUT"),) if p] + [
-    REPO / "bench" / "out", REPO.parent / "benchimg" / "bench" / "out"]
-PREBUILT = next((o / "misconfigured" for o in _BENCH_OUTS if (o / "misconfigured/oci/index.json").is_file()),
-                _BENCH_OUTS[0] / "misconfigured")
 
 # How expected.json names planted history instructions -> the check that must catch each.
 HISTORY_PLANTS = {"curl ... | sh": C.PIPE_TO_SHELL.id, "ADD http://...": C.ADD_URL.id}
@@ -121,18 +115,6 @@ def test_planted_misconfigurations_in_built_image(tmp_path: Path) -> None:
     # the planted setuid file is MEDIUM; the distribution's passwd only LOW
     assert {m.severity for m in found if m.check_id == C.SETUID.id and "helper" in m.evidence} == {SeverityLevel.MEDIUM}
     assert {m.severity for m in found if m.check_id == C.SETUID.id and "passwd" in m.evidence} == {SeverityLevel.LOW}
-
-
-@pytest.mark.slow
-def test_planted_misconfigurations_in_benchmark_image() -> None:
-    need((PREBUILT / "oci" / "index.json").is_file(),
-         "the prebuilt misconfigured benchmark image (python bench/images/build.py misconfigured --out bench/out,"
-         " or set HULLCHECK_BENCH_OUT)")
-    expected = json.loads((PREBUILT / "expected.json").read_text())
-    config = json.loads(json.loads((PREBUILT / "build.json").read_text())["image"]["config"])
-    inv = inventory(f"oci:{PREBUILT / 'oci'}")
-    found = run_checks(inv.metadata, inv.scans, inv.catalog)
-    assert_planted_found(found, expected_findings(expected, config), _env_secret_values(config))
 
 
 # Trivy's image-config checks (built into its binary) that mean the same as one of ours.
