@@ -54,7 +54,7 @@ def normalise_name(ptype: str, name: str) -> str:
     return name
 
 
-def normalise_version(ptype: str, version: str, epoch: str | None) -> str:
+def normalise_version(ptype: str, version: str, epoch: str | None, name: str = "") -> str:
     if ptype in EPOCH_TYPES:
         if epoch and epoch != "0" and not re.match(r"^\d+:", version):
             version = f"{epoch}:{version}"
@@ -62,6 +62,8 @@ def normalise_version(ptype: str, version: str, epoch: str | None) -> str:
     elif ptype == "golang":
         # Go writes "v1.2.3"; some tools drop the "v" (stdlib "1.20.12").
         version = version.removeprefix("v")
+        if name == "stdlib":
+            version = version.removeprefix("go")
     return version
 
 
@@ -76,7 +78,7 @@ def key_from_purl(purl: str) -> PkgKey | None:
     if p.namespace and ptype not in VENDOR_NAMESPACE:
         name = f"{p.namespace}/{name}"
     quals = p.qualifiers if isinstance(p.qualifiers, dict) else {}
-    version = normalise_version(ptype, p.version or "", quals.get("epoch"))
+    version = normalise_version(ptype, p.version or "", quals.get("epoch"), name)
     return PkgKey(ptype, normalise_name(ptype, name), version)
 
 
