@@ -144,3 +144,16 @@ def machine_block(m: Machine, load_end: tuple[float, float, float], versions: di
     ]
     rows += [[k, v] for k, v in versions.items()]
     return [*table(["", ""], rows), ""]
+
+
+def headline(timed_results: Sequence[TimedResult]) -> list[str]:
+    """The targets of every timed section, in one table at the top."""
+    rows = []
+    for res in timed_results:
+        for t in res.targets:
+            limit = ("<= " if t.inclusive else "< ") + f"{t.limit:g}"
+            met = "yes" if t.met else "**no**"
+            rows.append([f"{res.key} (`{res.image}`)", t.label, fmt_ratio(t.value), limit, met])
+    if not rows:
+        return []
+    return ["## Headline", "", *table(["section", "measure", "value", "target", "met"], rows), ""]
