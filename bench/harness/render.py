@@ -74,7 +74,7 @@ def accuracy_block(res: AccuracyResult, n_examples: int = 5) -> list[str]:
     if res.truth is not None:
         lines.append(f"Ground truth (expected.json): {len(res.truth)} packages ({_types(by_type(res.truth))}).")
         lines.append("")
-    header = ["tool", "entries", "distinct", "by type", "only this tool", "missed (others found)"]
+    header = ["tool", "entries", "distinct", "no version", "by type", "only this tool", "missed (others found)"]
     if res.truth is not None:
         header += ["truth missing", "not in truth"]
     rows = []

@@ -34,7 +34,7 @@ def test_accuracy_block_lists_differences() -> None:
     res = AccuracyResult(image="img", truth=frozenset({a}),
                          diffs=acc.compare({"x": frozenset({a, b}), "y": frozenset({a})}, frozenset({a})), times={})
     text = "\n".join(accuracy_block(res))
-    assert "| x | 2 | 2 | npm 2 | 1 | 0 | 0 | 1 |" in text
+    assert "| x | 2 | 2 | 1 | npm 2 | 1 | 0 | 0 | 1 |" in text
     assert "- x, only (1: npm 1): `npm:b (no version)`" in text
 
 
