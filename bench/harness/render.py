@@ -83,6 +83,7 @@ def accuracy_block(res: AccuracyResult, n_examples: int = 5) -> list[str]:
             d.tool,
             str(d.entries),
             str(len(d.found)),
+            str(sum(1 for k in d.found if not k.version)),
             _types(by_type(d.found)),
             str(len(d.only)),
             str(len(d.missed)),
