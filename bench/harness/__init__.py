@@ -1,0 +1,1 @@
+"""Side-by-side benchmark and accuracy harness: hullcheck against trivy and syft (see bench/run)."""

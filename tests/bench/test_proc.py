@@ -1,0 +1,45 @@
+"""The process runner: the child's own CPU time and peak RSS, failures reported."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from bench.harness.proc import ToolFailed, measure, python_argv
+
+
+def test_peak_rss_is_the_childs(tmp_path: Path) -> None:
+    # The child holds 150 MiB; the harness itself holds nothing like it.
+    mib = 150
+    out = tmp_path / "out"
+    res = measure(python_argv(f"b = bytearray({mib} << 20); b[::4096] = b'x' * len(b[::4096]); print(len(b))"),
+                  stdout=out)
+    assert res.returncode == 0
+    assert res.rss_mb >= mib
+    assert out.read_text().strip() == str(mib << 20)
+
+
+def test_small_child_reports_small_rss() -> None:
+    res = measure([sys.executable, "-c", "pass"])
+    assert 0 < res.rss_mb < 100 and res.wall > 0 and res.cpu >= 0
+
+
+def test_cpu_time_counts_the_childs_work() -> None:
+    res = measure(python_argv("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"))
+    assert res.cpu >= 0.3
+
+
+def test_failure_raises_with_stderr_tail() -> None:
+    with pytest.raises(ToolFailed, match=r"exited 3: .*boom"):
+        measure(python_argv("import sys; print('boom', file=sys.stderr); sys.exit(3)"))
+
+
+def test_accepted_nonzero_exit() -> None:
+    assert measure(python_argv("raise SystemExit(1)"), ok_codes=(0, 1)).returncode == 1
+
+
+def test_environment_is_passed(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    measure(python_argv("import os; print(os.environ['HCBENCH_X'])"), env={"HCBENCH_X": "42"}, stdout=out)
+    assert out.read_text().strip() == "42"
