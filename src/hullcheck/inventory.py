@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from hullcheck.catalog.interface import Analyzer
 from hullcheck.catalog.registry import default_analyzers
 from hullcheck.catalog.runner import Catalog, build_catalog
+from hullcheck.image.filesystem import SquashedView
 from hullcheck.image.open import Image, open_image
 from hullcheck.image.walk import LayerScan, Observer
 from hullcheck.model import ImageMetadata, Platform
@@ -18,6 +19,7 @@ class Inventory:
     image: Image
     scans: list[LayerScan]
     catalog: Catalog
+    view: SquashedView  # the squashed filesystem, built once for every later stage
 
     @property
     def metadata(self) -> ImageMetadata:
@@ -34,4 +36,5 @@ def inventory(
 ) -> Inventory:
     img = open_image(ref, platform=platform, registry_options=registry_options)
     scans = img.scan(default_analyzers() if analyzers is None else analyzers, observer=observer)
-    return Inventory(image=img, scans=scans, catalog=build_catalog(scans, img.metadata))
+    view = SquashedView(scans)
+    return Inventory(image=img, scans=scans, catalog=build_catalog(scans, img.metadata, view), view=view)

@@ -166,7 +166,7 @@ def scan(ref: str, opts: ScanOptions, *, observer: Observer | None = None) -> Sc
             if ruleset is not None:
                 from hullcheck.secrets import collect_secrets
 
-                secrets = collect_secrets(inv.scans, inv.metadata, ruleset=ruleset, settings=settings)
+                secrets = collect_secrets(inv.scans, inv.metadata, ruleset=ruleset, settings=settings, view=inv.view)
             if "config" in opts.scanners:
                 from hullcheck.imagecheck import run_checks
 

@@ -39,8 +39,11 @@ def _fill_distro(pkg: Package, distro: Distro | None) -> Package:
     return with_distro(pkg, distro)
 
 
-def build_catalog(scans: Sequence[LayerScan], metadata: ImageMetadata | None = None) -> Catalog:
-    view = SquashedView(scans)
+def build_catalog(
+    scans: Sequence[LayerScan], metadata: ImageMetadata | None = None, view: SquashedView | None = None
+) -> Catalog:
+    if view is None:
+        view = SquashedView(scans)
     layers = metadata.layers if metadata else ()
 
     # first layer where (analyzer, path, package key) appears

@@ -52,7 +52,7 @@ class SquashedView:
             self._remove_tree(path)
         self._files[path] = (rec, layer)
         if path != "/":
-            parent = posixpath.dirname(path)
+            parent = path[: path.rfind("/")] or "/"  # paths are normalised: cheaper than dirname
             kids = self._children.get(parent)
             if kids is None:
                 self._children[parent] = {path}

@@ -20,6 +20,7 @@ def collect_secrets(
     *,
     ruleset: RuleSet | None = None,
     settings: ScanSettings = DEFAULT_SETTINGS,
+    view: SquashedView | None = None,
 ) -> list[SecretFinding]:
     """File findings (``secret-scanner`` artifacts) of every layer, then config findings.
 
@@ -30,7 +31,8 @@ def collect_secrets(
     de-duplicates); a secret repeated in the same layer's same file by two artifacts is dropped.
     ``ruleset``/``settings`` apply to the config scan; file findings come from the analyzer's own.
     """
-    view = SquashedView(scans)
+    if view is None:
+        view = SquashedView(scans)  # callers that already built it pass it in
     files: list[SecretFinding] = []
     seen: set[tuple[int, str, str, int | None, str]] = set()
     for scan in scans:
