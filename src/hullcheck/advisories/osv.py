@@ -162,7 +162,7 @@ def _check_affected(a: object) -> str | None:
     for j, r in enumerate(ranges):
         if not isinstance(r, dict):
             return f"ranges[{j}] is not an object"
-        if r.get("type") not in _RANGE_TYPES:
+        if not isinstance(r.get("type"), str) or r["type"] not in _RANGE_TYPES:
             return f"ranges[{j}].type {r.get('type')!r} is not SEMVER, ECOSYSTEM or GIT"
         events = r.get("events")
         if not isinstance(events, list) or not events:
