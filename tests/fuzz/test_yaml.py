@@ -64,7 +64,7 @@ def test_mutated_dumps(value: Any, edits: list[tuple[float, bytes, int]], cut: f
     _load(mutate_bytes(raw, edits, cut))
 
 
-@fuzz(1)  # a self-referencing alias costs ~2 s (the expansion budget is walked to its end)
+@fuzz(2)
 @given(data=st.binary(max_size=300) | YAMLISH.map(str.encode))
 @example(data=b"a: &a [*a]\n")
 @example(data=b"- &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
@@ -72,3 +72,21 @@ def test_mutated_dumps(value: Any, edits: list[tuple[float, bytes, int]], cut: f
 def test_osv_yaml_reader(data: bytes) -> None:
     with contextlib.suppress(osv.ParseError):
         within(20, lambda: osv.read_yaml_bytes(data))
+
+
+def test_regression_recursive_alias_is_refused_at_once() -> None:
+    """Found by test_osv_yaml_reader: ``a: &a [*a]`` builds a cyclic list, and the expansion
+    budget was walked to its end (2 million steps, ~2 s per document) before refusing it."""
+    import time
+
+    for data in (b"a: &a [*a]\n", b"a: &a {b: *a}\n", b"- &a [1, [2, *a]]\n"):
+        start = time.monotonic()
+        try:
+            osv.read_yaml_bytes(data)
+        except osv.ParseError as e:
+            assert "refers to itself" in str(e)
+        else:
+            raise AssertionError(f"{data!r} must be refused")
+        assert time.monotonic() - start < 0.5
+    # sharing without a cycle is fine and counted once per reference
+    assert osv.read_yaml_bytes(b"- &a [1, 2]\n- *a\n- *a\n") == [["1", "2"]] * 3
