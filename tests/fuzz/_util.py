@@ -54,7 +54,8 @@ JUNK = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False),
     st.text(max_size=12),
-    st.sampled_from(["", "..", "/", "\x00", "../../etc/passwd", "a" * 600, "sha256:", "sha256:zz", "1.0", "*"]),
+    st.sampled_from(["", "..", "/", "\x00", "../../etc/passwd", "a" * 600, "sha256:", "sha256:zz", "1.0", "*",
+                     "²", "١٢", "1" * 5000, "-1", "\udcff"]),  # "²".isdigit() is True but int("²") fails
     st.lists(st.integers() | st.text(max_size=4), max_size=3),
     st.dictionaries(st.text(max_size=6), st.integers() | st.text(max_size=4) | st.none(), max_size=3),
     st.just([[[[]]]]),

@@ -71,3 +71,15 @@ def test_mutated_bytes(fmt: str, edits: list[tuple[float, bytes, int]], cut: flo
             assert "\n" not in e.diagnostics()
             return
         _check(out)
+
+
+def test_regression_unicode_digits_in_cyclonedx_properties() -> None:
+    """Found with "²" in the junk values: ``"²".isdigit()`` is True but ``int("²")`` fails
+    (format/common.py and cyclonedx_read.py took isdigit() as proof of a number)."""
+    for index, (field, value) in enumerate([("name", "hullcheck:image:layer:²:digest"), ("value", "²")]):
+        doc = json.loads(json.dumps(DOCS["cyclonedx-json"]))
+        props = doc["metadata"]["component"]["properties"]
+        target = next(p for p in props if p["name"].endswith(":size" if index else ":digest"))
+        target[field] = value
+        out = read_sbom_doc(doc)  # was: ValueError
+        _check(out)
