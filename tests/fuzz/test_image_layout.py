@@ -206,3 +206,20 @@ def test_regression_docker_repotags_not_strings(tmp_path: Path) -> None:
     with pytest.raises(HullcheckError, match="no image tagged"):
         read_docker_archive(path, tag="1.0", limits=LIMITS)  # int.endswith: AttributeError
     assert read_docker_archive(path, limits=LIMITS).repo_tags == ()
+
+
+REF_PREFIXES = st.sampled_from(["", "oci:", "oci-archive:", "docker-archive:", "rootfs:", "sbom:", "docker://",
+                                "registry.test:5000/", "localhost/", "a/b:", "@sha256:"])
+
+
+@fuzz(3)
+@given(prefix=REF_PREFIXES, rest=st.text(max_size=60))
+def test_reference_parser_is_total(prefix: str, rest: str) -> None:
+    """Any reference text a user types parses or is a one-line usage error."""
+    from hullcheck.errors import UsageError
+    from hullcheck.image.open import parse_ref
+
+    try:
+        parse_ref(prefix + rest)
+    except UsageError as e:
+        assert "\n" not in e.diagnostics()
