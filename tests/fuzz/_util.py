@@ -76,8 +76,7 @@ def paths_of(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 def replace_at(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
-    """A deep copy of ``doc`` with the node at ``path`` replaced (or, with ``value`` None and a
-    dict parent, sometimes deleted: absent and null are different mistakes)."""
+    """A deep copy of ``doc`` with the node at ``path`` replaced by ``value``."""
     doc = json.loads(json.dumps(doc))
     if not path:
         return value
@@ -90,7 +89,8 @@ def replace_at(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 @st.composite
 def json_mutations(draw: st.DrawFn, doc: Any, max_edits: int = 4) -> Any:
-    """``doc`` with 1..max_edits nodes replaced by junk or deleted."""
+    """``doc`` with 1..max_edits nodes replaced by junk or deleted (absent and null are
+    different mistakes, so both are tried)."""
     for _ in range(draw(st.integers(1, max_edits))):
         paths = paths_of(doc)
         path = draw(st.sampled_from(paths))
