@@ -27,7 +27,7 @@ _COMMON = {
         HealthCheck.filter_too_much,
     ],
 }
-settings.register_profile("ci", max_examples=100, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("ci", max_examples=200, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile("long", max_examples=20_000, **_COMMON)  # type: ignore[arg-type]
 
 
