@@ -47,7 +47,7 @@ def convert(doc: dict[str, Any], modified: str, origin: str) -> Iterator[tuple[s
     assert eco is not None  # looks_like_secdb() was checked
     repo = str(doc.get("reponame", ""))
     records: dict[str, dict[str, Any]] = {}
-    for n, item in enumerate(doc["packages"] or ()):
+    for n, item in enumerate(doc.get("packages") or ()):  # absent passes looks_like_secdb too
         pkg = item.get("pkg") if isinstance(item, dict) else None
         name = pkg.get("name") if isinstance(pkg, dict) else None
         secfixes = pkg.get("secfixes") if isinstance(pkg, dict) else None
@@ -61,7 +61,8 @@ def convert(doc: dict[str, Any], modified: str, origin: str) -> Iterator[tuple[s
                 yield f"{where}/{version}", "fixed version is not a version or has no id list"
                 continue
             for raw in ids:
-                vid = str(raw).split()[0] if raw else ""
+                words = str(raw).split() if raw else []
+                vid = words[0] if words else ""  # " " has no first word
                 if not _ID.match(vid):
                     yield f"{where}/{version}", f"not an advisory id: {raw!r}"
                     continue

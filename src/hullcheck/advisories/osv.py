@@ -76,18 +76,35 @@ def load_yaml(data: bytes | str) -> Any:
 
 
 def _check_size(doc: object) -> None:
-    budget = MAX_YAML_NODES
-    stack = [doc]
+    """Refuse a document whose expanded size passes the bound, or that contains itself.
+
+    Sizes are computed once per container (post-order, memoised by identity), so shared
+    sub-trees cost one visit however often they are referenced, and an alias cycle
+    (``a: &a [*a]``) is refused at once instead of being walked until the budget runs out.
+    """
+    size: dict[int, int] = {}  # finished containers -> expanded size
+    open_: set[int] = set()  # containers on the current path
+    stack: list[tuple[Any, bool]] = [(doc, False)]
     while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            budget -= len(node)
-            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            budget -= len(node)
-            stack.extend(v for v in node if isinstance(v, (dict, list)))
-        if budget < 0:
-            raise ValueError("document expands past the size bound (YAML aliases?)")
+        node, finished = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        children = list(node.values()) if isinstance(node, dict) else node
+        if finished:
+            open_.discard(key)
+            total = len(node) + sum(size[id(c)] for c in children if isinstance(c, (dict, list)))
+            if total > MAX_YAML_NODES:
+                raise ValueError("document expands past the size bound (YAML aliases?)")
+            size[key] = total
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise ValueError("document refers to itself (recursive YAML alias)")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
 
 
 def looks_like_osv(obj: object) -> bool:
@@ -162,7 +179,7 @@ def _check_affected(a: object) -> str | None:
     for j, r in enumerate(ranges):
         if not isinstance(r, dict):
             return f"ranges[{j}] is not an object"
-        if r.get("type") not in _RANGE_TYPES:
+        if not isinstance(r.get("type"), str) or r["type"] not in _RANGE_TYPES:
             return f"ranges[{j}].type {r.get('type')!r} is not SEMVER, ECOSYSTEM or GIT"
         events = r.get("events")
         if not isinstance(events, list) or not events:

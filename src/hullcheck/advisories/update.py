@@ -215,7 +215,7 @@ def fetch(
             if resp.status_code != 200:
                 raise AdvisoryDBError(f"{feed.name}: {feed.url} answered HTTP {resp.status_code}")
             total_hdr = resp.headers.get("Content-Length")
-            total = int(total_hdr) if total_hdr and total_hdr.isdigit() else None
+            total = int(total_hdr) if total_hdr and total_hdr.isascii() and total_hdr.isdigit() else None
             fd, tmp = tempfile.mkstemp(prefix=f".{feed.filename}.", suffix=".part", dir=cache)
             try:
                 got = 0

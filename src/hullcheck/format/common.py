@@ -97,7 +97,7 @@ def as_int(v: Any) -> int | None:
         return None
     if isinstance(v, int):
         return v if v >= 0 else None
-    if isinstance(v, str) and v.isdigit() and len(v) < 12:
+    if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 12:  # "²".isdigit() too
         return int(v)
     return None
 

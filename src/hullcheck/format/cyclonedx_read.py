@@ -55,7 +55,7 @@ class Props:
         found = []
         for name, value in self.first.items():
             idx = name[len(prefix):] if name.startswith(prefix) else ""
-            if idx.isdigit() and len(idx) < 9:
+            if idx.isascii() and idx.isdigit() and len(idx) < 9:  # "²".isdigit() but int("²") fails
                 found.append((int(idx), value))
         return tuple(v for _, v in sorted(found))
 
@@ -66,7 +66,7 @@ class Props:
             if not name.startswith(prefix):
                 continue
             idx, _, field = name[len(prefix):].partition(":")
-            if idx.isdigit() and len(idx) < 9 and field:
+            if idx.isascii() and idx.isdigit() and len(idx) < 9 and field:
                 out.setdefault(int(idx), {})[field] = value
         return dict(sorted(out.items()))
 

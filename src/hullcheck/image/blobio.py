@@ -232,27 +232,42 @@ class LayerPipeline(io.RawIOBase):
         d = dctx.decompressobj()
         fed = False  # whether the current frame has started: a frame cut short raises no error
         data = first
-        step = 64 * 1024  # decompressobj has no output bound: small input slices bound memory
+        # decompressobj has no output bound, and one zstd block of 4 bytes (an RLE block) can
+        # stand for 128 KiB: a 64 KiB slice could inflate to 2 GiB before any limit is checked.
+        # Slices of 512 bytes bound one call's output to 16 MiB and cost little (the slicing is
+        # cheap next to decompression); small outputs are gathered into ~1 MiB chunks for the queue.
+        step = 512
+        pending: list[bytes] = []
+        npending = 0
         try:
             while True:
                 if not data:
                     data = self._read_raw(hc)
                     if not data:
                         break
+                view = memoryview(data)
                 pos = 0
                 while pos < len(data):
-                    self._emit(d.decompress(data[pos : pos + step]), hu)
+                    out = d.decompress(view[pos : pos + step])
                     fed = True
                     pos += step
+                    if out:
+                        pending.append(out)
+                        npending += len(out)
+                        if npending >= self._IN:
+                            self._emit(b"".join(pending), hu)
+                            pending, npending = [], 0
                     if d.eof:
-                        rest = d.unused_data + data[pos:]
+                        rest = d.unused_data + bytes(view[pos:])
                         d = dctx.decompressobj()
                         fed = False
                         data = rest
+                        view = memoryview(data)
                         pos = 0
                         if not data:
                             break
                 data = b""
+            self._emit(b"".join(pending), hu)
             if fed and not d.eof:
                 raise ImageError(f"{self._what}: corrupt compressed data (zstd frame ends early)")
         except zstandard.ZstdError as e:

@@ -34,6 +34,23 @@ from hullcheck.model import Platform
 REF_NAME = "org.opencontainers.image.ref.name"
 
 
+def _annotations(obj: Any) -> dict[str, str]:
+    """A descriptor's or manifest's annotations; anything but a JSON object counts as none."""
+    ann = obj.get("annotations") if isinstance(obj, dict) else None
+    return {str(k): str(v) for k, v in ann.items()} if isinstance(ann, dict) else {}
+
+
+def _ref_name(desc: dict[str, Any]) -> str | None:
+    name = _annotations(desc).get(REF_NAME)
+    return name or None
+
+
+def _repo_tags(entry: Any) -> list[str]:
+    """A docker-archive entry's RepoTags; anything but strings in a list is ignored."""
+    tags = entry.get("RepoTags") if isinstance(entry, dict) else None
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
 def _layer_blob(store: BlobStore, path: str, digest: str, media_type: str, size: int) -> LayerBlob:
     return LayerBlob(digest=digest, media_type=media_type, size=size, opener=lambda: store.open_path(path))
 
@@ -61,23 +78,23 @@ def _pick_manifest(
         chosen = [
             m
             for m in manifests
-            if isinstance(m, dict) and (m.get("annotations") or {}).get(REF_NAME) == tag
+            if isinstance(m, dict) and _ref_name(m) == tag
         ]
         if not chosen:
             names = sorted(
-                str((m.get("annotations") or {}).get(REF_NAME))
-                for m in manifests
-                if isinstance(m, dict) and (m.get("annotations") or {}).get(REF_NAME)
+                str(_ref_name(m)) for m in manifests if isinstance(m, dict) and _ref_name(m)
             )
             raise ImageError(f"{where}: no image tagged {tag!r} (tags: {', '.join(names) or 'none'})")
     else:
         chosen = [m for m in manifests if isinstance(m, dict)]
+        if not chosen:
+            raise ImageError(f"{where}: index.json lists no manifest descriptors (only malformed entries)")
     desc: dict[str, Any]
     if len(chosen) > 1:
         if all(isinstance(m.get("platform"), dict) for m in chosen):
             desc = select_platform(chosen, platform, where, unique=True)
         else:
-            names = sorted({str((m.get("annotations") or {}).get(REF_NAME, m.get("digest"))) for m in chosen})
+            names = sorted({str(_ref_name(m) or m.get("digest")) for m in chosen})
             raise ImageError(f"{where} holds several images; pick one with :TAG or @DIGEST ({', '.join(names)})")
     else:
         desc = chosen[0]
@@ -86,6 +103,8 @@ def _pick_manifest(
         raw = read_blob_verified(store, d, limits, f"manifest {d}")
         doc = parse_json(raw, f"manifest {d}")
         mt = doc.get("mediaType") or desc.get("mediaType") or ""
+        if not isinstance(mt, str):
+            raise ImageError(f"{where}: manifest {d} has a malformed mediaType")
         if mt in INDEX_TYPES or ("manifests" in doc and "layers" not in doc):
             subs = doc.get("manifests")
             if not isinstance(subs, list) or not subs:
@@ -131,7 +150,7 @@ def _from_manifest(
         manifest_digest=mdigest,
         manifest_media_type=mtype,
         repo_tags=tags,
-        annotations=dict(manifest.get("annotations") or {}),
+        annotations=_annotations(manifest),
     )
 
 
@@ -220,14 +239,14 @@ def read_docker_archive(path: Path, *, tag: str | None = None, limits: Limits | 
     if tag:
         for e in entries:
             if isinstance(e, dict) and any(
-                t == tag or t.endswith(f"/{tag}") or t.split(":")[-1] == tag for t in e.get("RepoTags") or []
+                t == tag or t.endswith(f"/{tag}") or t.split(":")[-1] == tag for t in _repo_tags(e)
             ):
                 entry = e
                 break
         if entry is None:
             raise ImageError(f"{path}: no image tagged {tag!r}")
     elif len(entries) > 1:
-        tags = [t for e in entries if isinstance(e, dict) for t in (e.get("RepoTags") or [])]
+        tags = [t for e in entries for t in _repo_tags(e)]
         raise ImageError(f"{path} holds {len(entries)} images; pick one with :TAG ({', '.join(tags)})")
     else:
         entry = entries[0]
@@ -252,7 +271,7 @@ def read_docker_archive(path: Path, *, tag: str | None = None, limits: Limits | 
         if len(parts) == 3 and parts[0] == "blobs" and len(parts[2]) == 64:
             digest = f"{parts[1]}:{parts[2]}"  # Docker 25+: the path is the blob digest
         layers.append(_layer_blob(store, lp, digest, "application/vnd.docker.image.rootfs.diff.tar", store.size_of(lp)))
-    repo_tags = tuple(t for t in entry.get("RepoTags") or [] if isinstance(t, str))
+    repo_tags = tuple(_repo_tags(entry))
     return RawImage(
         source=source,
         config_bytes=config_bytes,

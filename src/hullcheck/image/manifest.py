@@ -60,7 +60,8 @@ def select_platform(
             continue
         if p.get("os") == "unknown" or p.get("architecture") == "unknown":
             continue  # attestation manifests (buildkit) are not images
-        have = Platform(str(p.get("os", "")), str(p.get("architecture", "")), p.get("variant") or None)
+        variant = p.get("variant")
+        have = Platform(str(p.get("os", "")), str(p.get("architecture", "")), str(variant) if variant else None)
         r = rank(target, have)
         if r is not None:
             ranked.append((r, d))
@@ -70,7 +71,7 @@ def select_platform(
         if len(descs) == 1 and not isinstance(descs[0].get("platform"), dict):
             return descs[0]
         available = sorted(
-            "/".join(x for x in (p.get("os"), p.get("architecture"), p.get("variant")) if x)
+            "/".join(str(x) for x in (p.get("os"), p.get("architecture"), p.get("variant")) if x)
             for d in descs
             if isinstance(p := d.get("platform"), dict) and p.get("os") != "unknown"
         )

@@ -154,6 +154,14 @@ def _normalize_slow(name: str, what: str) -> str:
     return "/" + "/".join(parts)
 
 
+def _pax_id(value: str | None, default: int) -> int:
+    """A pax uid/gid: ASCII digits only (``str.isdigit`` also accepts "²", which ``int`` refuses)
+    and at most 20 of them (``int`` refuses over 4300); anything else keeps the header's value."""
+    if value and len(value) <= 20 and value.isascii() and value.isdigit():
+        return int(value)
+    return default
+
+
 def _parse_pax(data: bytes) -> dict[str, str]:
     out: dict[str, str] = {}
     pos = 0
@@ -365,8 +373,8 @@ class TarStream:
             uid = _octal_small(header[108:116])
             gid = _octal_small(header[116:124])
             if meta:
-                uid = int(meta["uid"]) if meta.get("uid", "").isdigit() else uid
-                gid = int(meta["gid"]) if meta.get("gid", "").isdigit() else gid
+                uid = _pax_id(meta.get("uid"), uid)
+                gid = _pax_id(meta.get("gid"), gid)
             # Hardlinks, symlinks, devices, dirs carry no data even if size says so (GNU tar
             # writes 0; a hostile one might not). Skip whatever the header claims.
             if kind in (REG, OTHER):

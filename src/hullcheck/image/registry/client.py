@@ -286,7 +286,7 @@ class RegistryClient:
                 if resp.status_code != 200:
                     raise status_error(resp, self.host, f"fetching blob {digest}")
                 length = resp.headers.get("content-length")
-                if length and length.isdigit() and int(length) > size:
+                if length and length.isascii() and length.isdigit() and int(length) > size:
                     raise LimitExceededError(
                         f"blob {digest} of {self.registry}/{repo} is larger than the "
                         f"{size} bytes its descriptor declares"

@@ -131,7 +131,7 @@ class HttpSession:
         raw = resp.headers.get("retry-after")
         if raw:
             wait: float | None = None
-            if raw.strip().isdigit():
+            if raw.strip().isascii() and raw.strip().isdigit():  # "²".isdigit() is True too
                 wait = float(raw.strip())
             else:
                 try:
@@ -154,7 +154,7 @@ class HttpSession:
 def read_limited(resp: httpx.Response, limit: int, what: str, *, hard: bool = True) -> bytes:
     """The body of a streamed response, refusing more than ``limit`` bytes."""
     length = resp.headers.get("content-length")
-    if hard and length and length.isdigit() and int(length) > limit:
+    if hard and length and length.isascii() and length.isdigit() and int(length) > limit:
         raise LimitExceededError(f"{what} is {int(length)} bytes, more than the {limit}-byte limit")
     out = bytearray()
     for chunk in resp.iter_bytes(64 * 1024):
