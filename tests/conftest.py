@@ -17,6 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Under CI every property test draws the same examples each run (no flaky verdicts); locally
+# they stay random, which is how new failures are found.
+hypothesis_settings.register_profile("hullcheck-ci", derandomize=True, deadline=None)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    hypothesis_settings.load_profile("hullcheck-ci")
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -21,8 +21,13 @@ def test_peak_rss_is_the_childs(tmp_path: Path) -> None:
 
 
 def test_small_child_reports_small_rss() -> None:
+    # On Linux a child's ru_maxrss includes the pages it shared with its parent before exec, so
+    # under a big parent (a pytest worker) the floor is the parent's size, not 0: compare with it.
+    import resource
+
+    parent_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     res = measure([sys.executable, "-c", "pass"])
-    assert 0 < res.rss_mb < 100 and res.wall > 0 and res.cpu >= 0
+    assert 0 < res.rss_mb < max(100, parent_mb + 50) and res.wall > 0 and res.cpu >= 0
 
 
 def test_cpu_time_counts_the_childs_work() -> None:

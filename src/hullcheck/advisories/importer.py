@@ -135,7 +135,18 @@ class Importer:
                 src.problem(origin, why)
                 continue
             assert isinstance(obj, dict)
-            status = self.w.add(osv.normalize(obj), source=src.name, origin=origin, part=part)
+            # A savepoint per record: a record whose text SQLite cannot store (JSON may carry
+            # lone surrogates, "\udcff") is skipped whole, never half-stored.
+            db = self.w.db
+            db.execute("SAVEPOINT record")
+            try:
+                status = self.w.add(osv.normalize(obj), source=src.name, origin=origin, part=part)
+            except UnicodeEncodeError:
+                db.execute("ROLLBACK TO record")
+                db.execute("RELEASE record")
+                src.problem(origin, "text that is not valid Unicode (a lone surrogate)")
+                continue
+            db.execute("RELEASE record")
             if status in ("replaced", "older"):
                 src.duplicates += 1
             if status != "older":
