@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hullcheck.cli.common import write_atomic
+from hullcheck.cli.common import parse_outputs, write_atomic
 from hullcheck.errors import UsageError
 
 if TYPE_CHECKING:
@@ -36,14 +36,7 @@ def check(
     from hullcheck.policy.report import FORMATS
     from hullcheck.policy.rules import parse_version
 
-    outputs: list[tuple[str, str | None]] = []
-    for spec in formats or ["table"]:
-        name, _, target = spec.partition("=")
-        if name not in FORMATS:
-            raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
-        outputs.append((name, target or None))
-    if sum(1 for _, t in outputs if t is None) > 1:
-        raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
+    outputs = parse_outputs(formats, FORMATS)
     pol = load_policy(policy) if policy else Policy()
     version = parse_version(k8s_version or pol.k8s_version)
     if not paths and root is None and not images:

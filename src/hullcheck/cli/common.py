@@ -59,3 +59,16 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def parse_outputs(specs: list[str] | None, known: Any) -> list[tuple[str, str | None]]:
+    """``--format NAME[=FILE]`` values -> (name, file or None for stdout); at most one on stdout."""
+    outputs: list[tuple[str, str | None]] = []
+    for spec in specs or ["table"]:
+        name, _, target = spec.partition("=")
+        if name not in known:
+            raise UsageError(f"unknown format {name!r} (choose from {', '.join(known)})")
+        outputs.append((name, target or None))
+    if sum(1 for _, t in outputs if t is None) > 1:
+        raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
+    return outputs

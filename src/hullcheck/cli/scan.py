@@ -7,7 +7,15 @@ from pathlib import Path
 
 import typer
 
-from hullcheck.cli.common import INSECURE, PASSWORD_STDIN, PLATFORM, USERNAME, registry_options, write_atomic
+from hullcheck.cli.common import (
+    INSECURE,
+    PASSWORD_STDIN,
+    PLATFORM,
+    USERNAME,
+    parse_outputs,
+    registry_options,
+    write_atomic,
+)
 from hullcheck.cli.image import REF_HELP
 from hullcheck.errors import UsageError
 from hullcheck.match.ignore import DEFAULT_NAME as DEFAULT_IGNORE
@@ -54,14 +62,7 @@ def scan(
     from hullcheck.scan import ScanOptions
     from hullcheck.scan import scan as run_scan
 
-    outputs: list[tuple[str, str | None]] = []
-    for spec in formats or ["table"]:
-        name, _, target = spec.partition("=")
-        if name not in REPORT_FORMATS:
-            raise UsageError(f"unknown format {name!r} (choose from {', '.join(REPORT_FORMATS)})")
-        outputs.append((name, target or None))
-    if sum(1 for _, t in outputs if t is None) > 1:
-        raise UsageError("only one format can go to standard output; give the others a file: --format json=out.json")
+    outputs = parse_outputs(formats, REPORT_FORMATS)
     gate = _levels(fail_on) if fail_on else None
     if gate is not None and len(gate) != 1:
         raise UsageError("--fail-on takes one severity")
