@@ -75,7 +75,8 @@ def cpu_seconds() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     repo = Path(__file__).resolve().parents[1]
-    ap.add_argument("--data", type=Path, default=Path(os.environ.get("HULLCHECK_TEST_DATA", repo.parent / "shared" / "data")))
+    data = Path(os.environ.get("HULLCHECK_TEST_DATA") or repo.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=data)
     ap.add_argument("--images", type=Path, default=repo / "bench" / "out")
     ap.add_argument("--db", type=Path, default=None)
     ap.add_argument("--sboms", type=int, default=1000)
