@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import re2
 
@@ -71,27 +72,23 @@ def check_pipe_to_shell(ctx: CheckContext) -> Iterator[Misconfiguration]:
             )
 
 
-def check_upgrade(ctx: CheckContext) -> Iterator[Misconfiguration]:
+def _run_matches(ctx: CheckContext, pattern: Any, check: Any, message: str) -> Iterator[Misconfiguration]:
+    """One finding per RUN entry that ``pattern`` matches; ``message`` gets ``index`` and ``match``."""
     for ins in ctx.instructions:
         if ins.keyword != "RUN":
             continue
-        m = _UPGRADE.search(ins.text)
+        m = pattern.search(ins.text)
         if m:
-            yield C.SYSTEM_UPGRADE.finding(
-                f"history entry {ins.index} upgrades every package: `{m.group(0).strip()}`",
+            yield check.finding(
+                message.format(index=ins.index, match=m.group(0).strip()),
                 evidence=_excerpt(ins),
                 layer_index=ins.layer_index,
             )
+
+
+def check_upgrade(ctx: CheckContext) -> Iterator[Misconfiguration]:
+    return _run_matches(ctx, _UPGRADE, C.SYSTEM_UPGRADE, "history entry {index} upgrades every package: `{match}`")
 
 
 def check_chmod(ctx: CheckContext) -> Iterator[Misconfiguration]:
-    for ins in ctx.instructions:
-        if ins.keyword != "RUN":
-            continue
-        m = _CHMOD_WORLD.search(ins.text)
-        if m:
-            yield C.CHMOD_WORLD.finding(
-                f"history entry {ins.index} runs `{m.group(0).strip()}`",
-                evidence=_excerpt(ins),
-                layer_index=ins.layer_index,
-            )
+    return _run_matches(ctx, _CHMOD_WORLD, C.CHMOD_WORLD, "history entry {index} runs `{match}`")
