@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hullcheck.catalog.exeformat import parse_executable
@@ -495,6 +495,7 @@ def test_stamped_main_module_and_development_toolchain() -> None:
         max_size=12,
     )
 )
+@example(text=[("build", 'k="\\x"')])  # a \x escape without its two hex digits once raised ValueError
 def test_parse_modinfo_accepts_any_text(text: list[tuple[str, str]]) -> None:
     info = parse_modinfo("\n".join(f"{w}\t{rest}" for w, rest in text))
     pkgs = packages_from_build_info(dataclasses.replace(info, go_version="go1.21.0"), "/b")

@@ -86,6 +86,7 @@ class ImageSpec:
     config: dict[str, Any] = field(default_factory=dict)
     compression: str = "gzip"
     arch: str = "amd64"
+    diff_ids: list[str] | None = None  # what the config claims; default: the real ones
 
     def build(self) -> tuple[list[bytes], list[bytes], bytes]:
         """Returns (layer tars, stored layer blobs, config bytes)."""
@@ -99,7 +100,7 @@ class ImageSpec:
             "os": "linux",
             "created": "2024-01-01T00:00:00Z",
             "config": self.config,
-            "rootfs": {"type": "layers", "diff_ids": [sha(t) for t in tars]},
+            "rootfs": {"type": "layers", "diff_ids": self.diff_ids or [sha(t) for t in tars]},
             "history": history,
         }
         return tars, blobs, json.dumps(cfg, sort_keys=True).encode()

@@ -159,8 +159,15 @@ def wrong_blob_digest(t: Path) -> tuple[str, dict[str, str]]:
 
 
 def wrong_diff_id(t: Path) -> tuple[str, dict[str, str]]:
+    # A compressed layer's diff_id is only hashed on request (its blob digest pins the content).
     tar = layer_tar([f("a", "1")])
-    return f"oci:{_raw_layer_image(t / 'i', tar, diff_id=sha(b'something else'))}", {}
+    return f"oci:{_raw_layer_image(t / 'i', tar, diff_id=sha(b'something else'))}", {"HULLCHECK_VERIFY_DIFF_IDS": "1"}
+
+
+def wrong_diff_id_plain(t: Path) -> tuple[str, dict[str, str]]:
+    # A plain layer's diff_id is its blob digest: always checked.
+    tar = layer_tar([f("a", "1")])
+    return f"oci:{_raw_layer_image(t / 'i', tar, compression='none', diff_id=sha(b'something else'))}", {}
 
 
 def invalid_index_json(t: Path) -> tuple[str, dict[str, str]]:
@@ -322,6 +329,7 @@ CASES: dict[str, tuple[Callable[[Path], tuple[str, dict[str, str]]], int, str]] 
     "garbage blob": (garbage_blob, 3, "not a valid tar stream"),
     "wrong blob digest": (wrong_blob_digest, 3, "digest mismatch"),
     "wrong diff_id": (wrong_diff_id, 3, "digest mismatch"),
+    "wrong diff_id, plain layer": (wrong_diff_id_plain, 3, "digest mismatch"),
     "invalid index.json": (invalid_index_json, 3, "not valid JSON"),
     "deeply nested JSON": (deeply_nested_json, 3, "not valid JSON"),
     "oversized manifest": (oversized_manifest, 3, "over the limit"),

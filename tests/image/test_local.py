@@ -13,7 +13,7 @@ from hullcheck.image.filesystem import SquashedView, all_files
 from hullcheck.image.open import open_image
 from hullcheck.model import Platform
 
-from .build import ImageSpec, d, docker_archive, f, hard, multiarch_layout, oci_layout, sha, sym, tar_dir
+from .build import ImageSpec, d, docker_archive, f, hard, layer_tar, multiarch_layout, oci_layout, sha, sym, tar_dir
 
 
 def app_image(compression: str = "gzip") -> ImageSpec:
@@ -134,6 +134,33 @@ def test_layer_cache_reads_nothing_again(tmp_path: Path) -> None:
     second = open_image(f"oci:{root}", ).scan()
     assert all(s.from_cache for s in second)
     assert [s.files for s in second] == [[tuple(r) for r in s.files] for s in first]
+
+
+def test_a_lying_diff_id_cannot_plant_cached_results(tmp_path: Path) -> None:
+    good = ImageSpec(layers=[[f("good", "1")]])
+    real = sha(layer_tar(good.layers[0]))
+    liar = ImageSpec(layers=[[f("evil", "2")]], diff_ids=[real])  # claims the good layer's diff_id
+    root = oci_layout(tmp_path / "layout", {"liar": liar, "good": good, "good-zstd": ImageSpec(
+        layers=good.layers, compression="zstd")})
+    # the liar is read (its blob digest is right) and reports what it really holds
+    assert [r[0] for r in open_image(f"oci:{root}:liar").scan()[0].files] == ["/evil"]
+    # the good image, scanned next, gets its own content, not the liar's cached results
+    first = open_image(f"oci:{root}:good").scan()[0]
+    assert not first.from_cache and [r[0] for r in first.files] == ["/good"]
+    again = open_image(f"oci:{root}:good").scan()[0]
+    assert again.from_cache and [r[0] for r in again.files] == ["/good"]
+    # an unverified diff_id files nothing under it: the zstd copy of the same layer is read
+    assert not open_image(f"oci:{root}:good-zstd").scan()[0].from_cache
+
+
+def test_verified_diff_id_is_shared_across_compressions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HULLCHECK_VERIFY_DIFF_IDS", "1")
+    good = ImageSpec(layers=[[f("good", "1")]])
+    root = oci_layout(tmp_path / "layout", {"gz": good, "zst": ImageSpec(layers=good.layers, compression="zstd")})
+    first = open_image(f"oci:{root}:gz").scan()[0]
+    assert not first.from_cache and first.diff_id_verified
+    second = open_image(f"oci:{root}:zst").scan()[0]
+    assert second.from_cache and [r[0] for r in second.files] == ["/good"]
 
 
 def test_rootfs(tmp_path: Path) -> None:

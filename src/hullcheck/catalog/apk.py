@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hullcheck.catalog.interface import Artifact, FileInput, OwnedFiles
+from hullcheck.catalog.interface import Artifact, FileInput, Interest, OwnedFiles
 from hullcheck.catalog.purl import build_purl
 from hullcheck.model import Location, Package, PackageType
 
@@ -142,6 +142,7 @@ def parse_apk_installed(
 
 class ApkAnalyzer:
     id = ANALYZER_ID
+    interest = Interest(names=frozenset({"installed"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_LOCKFILE_BYTES,
     ParseError,
@@ -71,6 +71,7 @@ def parse_cargo_lock(data: bytes, path: str, found_by: str = "cargo-lock") -> li
 
 class CargoLockAnalyzer:
     id = "cargo-lock"
+    interest = Interest(names=frozenset({"Cargo.lock"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

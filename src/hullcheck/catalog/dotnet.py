@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_LOCKFILE_BYTES,
     ParseError,
@@ -94,6 +94,7 @@ def parse_deps_json(data: bytes, path: str, found_by: str = "dotnet-deps") -> li
 
 class DotnetDepsAnalyzer:
     id = "dotnet-deps"
+    interest = Interest(suffixes=(".deps.json",))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

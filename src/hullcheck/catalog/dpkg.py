@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from hullcheck.catalog.interface import Artifact, FileInput, OwnedFiles
+from hullcheck.catalog.interface import Artifact, FileInput, Interest, OwnedFiles
 from hullcheck.catalog.purl import build_purl
 from hullcheck.model import Location, Package, PackageType
 
@@ -235,6 +235,7 @@ def parse_md5sums(data: bytes) -> tuple[str, ...]:
 
 class DpkgAnalyzer:
     id = ANALYZER_ID
+    interest = Interest(names=frozenset({"status"}), prefixes=(STATUS_D, INFO_D))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -18,6 +18,8 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from hullcheck.catalog.interface import Interest
+
 ELF_MAGIC = b"\x7fELF"
 PE_MAGIC = b"MZ"
 _MACHO_MAGICS = {
@@ -260,6 +262,41 @@ def _parse_elf(stream: BinaryIO, file_size: int) -> Executable:
     )
 
 
+def elf_section_names(data: bytes) -> bytes | None:
+    """The raw section-name table of an in-memory ELF file, or None when it cannot be had cheaply.
+
+    Analyzers that look for one named section (``.go.buildinfo``, ``.dep-v0``) use it to turn
+    away the thousands of ordinary shared libraries and executables of an image after reading
+    two headers, instead of parsing every section header in Python or searching every byte.
+    None (not ELF, stripped or extended section numbering, anything odd) means: no shortcut,
+    do the full parse.
+    """
+    if len(data) < 64 or data[:4] != ELF_MAGIC or data[4] not in (1, 2) or data[5] not in (1, 2):
+        return None
+    is64 = data[4] == 2
+    bo = "<" if data[5] == 1 else ">"
+    try:
+        if is64:
+            shoff = struct.unpack_from(bo + "Q", data, 0x28)[0]
+            shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", data, 0x3A)
+            sh_fmt = bo + "IIQQQQ"
+        else:
+            shoff = struct.unpack_from(bo + "I", data, 0x20)[0]
+            shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", data, 0x2E)
+            sh_fmt = bo + "IIIIII"
+        if not shoff or shnum == 0 or shstrndx == 0 or shstrndx >= shnum or shstrndx == _SHN_XINDEX:
+            return None
+        if shentsize < struct.calcsize(sh_fmt):
+            return None
+        fields = struct.unpack_from(sh_fmt, data, shoff + shstrndx * shentsize)
+    except struct.error:
+        return None
+    offset, size = fields[4], fields[5]
+    if fields[1] == _SHT_NOBITS or size > MAX_SHSTRTAB or offset + size > len(data):
+        return None
+    return data[offset : offset + size]
+
+
 def _clip(offset: int, size: int, file_size: int) -> int:
     """How much of [offset, offset+size) really lies inside the file."""
     if offset < 0 or offset >= file_size or size <= 0:
@@ -448,6 +485,10 @@ _LIB_SUFFIXES = (".so", ".dll", ".exe", ".dylib")
 MIN_BINARY_SIZE = 64
 # Beyond this a file is not an executable anyone ships in an image (and would only cost time).
 MAX_BINARY_SIZE = 4 << 30
+
+
+# The selector's superset of ``wants_binary`` (see ``catalog.select``).
+BINARY_INTEREST = Interest(suffixes=_LIB_SUFFIXES, contains=(".so.",), mode_bits=0o111)
 
 
 def wants_binary(path: str, size: int, mode: int) -> bool:

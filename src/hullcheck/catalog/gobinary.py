@@ -22,12 +22,15 @@ from typing import Any
 from packageurl import PackageURL
 
 from hullcheck.catalog.exeformat import (
+    BINARY_INTEREST,
     ExeFormatError,
+    elf_section_names,
     parse_executable,
     stream_size,
     wants_binary,
 )
 from hullcheck.catalog.gobuildinfo import (
+    MAGIC,
     GoBuildInfo,
     GoBuildInfoError,
     GoModule,
@@ -62,12 +65,19 @@ _KEPT_SETTINGS = (
 
 class GoBinaryAnalyzer:
     id = ANALYZER_ID
+    interest = BINARY_INTEREST
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return wants_binary(path, size, mode)
 
     def analyze(self, f: FileInput) -> Artifact | None:
+        if f.data is not None:
+            names = elf_section_names(f.data)
+            # With section headers, Go always emits .go.buildinfo; without them (or not ELF),
+            # no header bytes anywhere means no build info either (a C-speed search).
+            if (names is not None and b".go.buildinfo" not in names) or (names is None and MAGIC not in f.data):
+                return None
         try:
             with f.open() as stream:
                 size = stream_size(stream)

@@ -342,7 +342,7 @@ def _go_unquote(lit: str) -> str | None:
     for m in _ESCAPE.finditer(body):
         out += body[pos : m.start()].encode("utf-8")
         esc = m.group(1)
-        if esc[0] == "x":
+        if esc[0] == "x" and len(esc) == 3:
             out.append(int(esc[1:], 16))
         elif esc[0] in "uU" and len(esc) > 1:
             cp = int(esc[1:], 16)

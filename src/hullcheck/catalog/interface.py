@@ -36,11 +36,14 @@ class FileInput:
     size: int
     mode: int
     opener: Callable[[], BinaryIO]
+    data: bytes | None = None  # the content, when it is in memory anyway (cheap prefilters)
 
     def open(self) -> BinaryIO:
         return self.opener()
 
     def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
         with self.opener() as f:
             return f.read()
 
@@ -64,6 +67,21 @@ class Artifact:
     owned: tuple[OwnedFiles, ...] = ()
     unknown: str | None = None  # why the file could not be parsed
     secrets: tuple[SecretFinding, ...] = ()  # found by the secret scanner in this file
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A cheap superset of the files an analyzer's ``wants`` accepts (any one clause suffices).
+
+    Optional (an analyzer's ``interest`` attribute): with it, ``wants`` runs only on the
+    candidates it names (see ``catalog.select``); without it, on every file.
+    """
+
+    names: frozenset[str] = frozenset()  # exact base names
+    suffixes: tuple[str, ...] = ()  # endings of the lower-cased base name
+    contains: tuple[str, ...] = ()  # substrings of the lower-cased base name
+    prefixes: tuple[str, ...] = ()  # path prefixes
+    mode_bits: int = 0  # any of these permission bits set (0o111: executables)
 
 
 class Analyzer(Protocol):

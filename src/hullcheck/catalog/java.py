@@ -23,7 +23,7 @@ from typing import Any
 
 from packageurl import PackageURL
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.java_archive import (
     ARCHIVE_SUFFIXES,
     ArchiveError,
@@ -51,6 +51,7 @@ _VERSION = re.compile(r"^[^\s/\\${}]+$")
 
 class JavaArchiveAnalyzer:
     id = ANALYZER_ID
+    interest = Interest(suffixes=ARCHIVE_SUFFIXES)
     version = 1
 
     def __init__(self, limits: Limits | None = None) -> None:

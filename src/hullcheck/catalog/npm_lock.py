@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_LOCKFILE_BYTES,
     ParseError,
@@ -116,6 +116,7 @@ def parse_package_lock(data: bytes, path: str, found_by: str = "npm-lock") -> li
 
 class NpmLockAnalyzer:
     id = "npm-lock"
+    interest = Interest(names=frozenset({"package-lock.json", "npm-shrinkwrap.json", ".package-lock.json"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

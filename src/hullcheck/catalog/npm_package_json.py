@@ -8,7 +8,7 @@ are not.
 
 from __future__ import annotations
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_MANIFEST_BYTES,
     ParseError,
@@ -46,6 +46,7 @@ def parse_package_json(data: bytes, path: str, found_by: str = "npm-package-json
 
 class NpmPackageJsonAnalyzer:
     id = "npm-package-json"
+    interest = Interest(names=frozenset({"package.json"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.model import Distro
 
 # Most to least trusted. os-release is the standard; the others are read only when it is
@@ -230,6 +230,7 @@ def best_distro(found: Mapping[str, Distro]) -> Distro | None:
 
 class OsReleaseAnalyzer:
     id = "os-release"
+    interest = Interest(names=frozenset(p.rsplit("/", 1)[-1] for p in DISTRO_FILE_PRIORITY))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_LOCKFILE_BYTES,
     ParseError,
@@ -96,6 +96,7 @@ def parse_composer_lock(data: bytes, path: str, found_by: str = "composer-lock")
 
 class ComposerInstalledAnalyzer:
     id = "composer-installed"
+    interest = Interest(names=frozenset({"installed.json"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:
@@ -107,6 +108,7 @@ class ComposerInstalledAnalyzer:
 
 class ComposerLockAnalyzer:
     id = "composer-lock"
+    interest = Interest(names=frozenset({"composer.lock"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_LOCKFILE_BYTES,
     ParseError,
@@ -199,6 +199,7 @@ def parse_pnpm_lock(data: bytes, path: str, found_by: str = "pnpm-lock") -> list
 
 class PnpmLockAnalyzer:
     id = "pnpm-lock"
+    interest = Interest(names=frozenset({"pnpm-lock.yaml", "lock.yaml"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

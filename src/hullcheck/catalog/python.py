@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from packaging.utils import canonicalize_name
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_FIELD_CHARS,
     MAX_MANIFEST_BYTES,
@@ -117,6 +117,7 @@ class PythonDistInfoAnalyzer:
     """dist-info METADATA, egg-info PKG-INFO (directory or single file)."""
 
     id = "python-dist-info"
+    interest = Interest(names=frozenset({"METADATA", "PKG-INFO"}), suffixes=(".egg-info",))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

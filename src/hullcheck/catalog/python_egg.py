@@ -8,7 +8,7 @@ import struct
 import zipfile
 from typing import BinaryIO
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import MAX_MANIFEST_BYTES, ParseError, unknown
 from hullcheck.catalog.python import parse_metadata
 from hullcheck.model import Package
@@ -62,6 +62,7 @@ class PythonEggZipAnalyzer:
     """Zipped ``.egg`` files (easy_install, old setuptools)."""
 
     id = "python-egg-zip"
+    interest = Interest(suffixes=(".egg",))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -9,7 +9,7 @@ import re
 
 from packaging.utils import canonicalize_name
 
-from hullcheck.catalog.interface import Artifact, FileInput, OwnedFiles
+from hullcheck.catalog.interface import Artifact, FileInput, Interest, OwnedFiles
 from hullcheck.catalog.langbase import (
     MAX_MANIFEST_BYTES,
     ParseError,
@@ -65,6 +65,7 @@ class PythonRecordAnalyzer:
     ``metadata["normalized_name"]`` of the distribution's package carries."""
 
     id = "python-record"
+    interest = Interest(names=frozenset({"RECORD", "installed-files.txt"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

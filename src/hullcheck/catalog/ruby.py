@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_FIELD_CHARS,
     MAX_MANIFEST_BYTES,
@@ -81,6 +81,7 @@ def parse_gemspec(data: bytes, path: str, found_by: str = "gemspec") -> list[Pac
 
 class GemspecAnalyzer:
     id = "gemspec"
+    interest = Interest(suffixes=(".gemspec",))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

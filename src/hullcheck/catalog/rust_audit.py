@@ -20,9 +20,11 @@ from typing import Any
 from packageurl import PackageURL
 
 from hullcheck.catalog.exeformat import (
+    BINARY_INTEREST,
     Executable,
     ExeFormatError,
     Region,
+    elf_section_names,
     parse_executable,
     read_at,
     stream_size,
@@ -49,12 +51,19 @@ class AuditDataError(ValueError):
 
 class RustAuditAnalyzer:
     id = ANALYZER_ID
+    interest = BINARY_INTEREST
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return wants_binary(path, size, mode)
 
     def analyze(self, f: FileInput) -> Artifact | None:
+        if f.data is not None:
+            # Every format stores the section name verbatim: no name, no section. For ELF only
+            # the section-name table is searched, not the whole file.
+            names = elf_section_names(f.data)
+            if SECTION.encode() not in (names if names is not None else f.data):
+                return None
         try:
             with f.open() as stream:
                 size = stream_size(stream)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from hullcheck.catalog.interface import Artifact, FileInput
+from hullcheck.catalog.interface import Artifact, FileInput, Interest
 from hullcheck.catalog.langbase import (
     MAX_FIELD_CHARS,
     MAX_LOCKFILE_BYTES,
@@ -113,6 +113,7 @@ def parse_yarn_lock(data: bytes, path: str, found_by: str = "yarn-lock") -> list
 
 class YarnLockAnalyzer:
     id = "yarn-lock"
+    interest = Interest(names=frozenset({"yarn.lock"}))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -70,6 +70,9 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
+    from hullcheck.runtime import tune_process
+
+    tune_process()
     args = sys.argv[1:] if argv is None else argv
     try:
         rv = app(args=args, standalone_mode=False)

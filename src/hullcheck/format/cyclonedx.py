@@ -16,6 +16,7 @@ import json
 import uuid
 from typing import Any
 
+from hullcheck import jsontext
 from hullcheck.catalog.runner import OS_TYPES, Catalog
 from hullcheck.format.common import TOOL_NAME, TOOL_VERSION, jsonable, now_utc, unique_ids
 from hullcheck.format.licenses import is_spdx_id, spdx_expression
@@ -171,4 +172,4 @@ def build(meta: ImageMetadata, catalog: Catalog, *, created: str | None = None) 
 
 
 def write(meta: ImageMetadata, catalog: Catalog, *, created: str | None = None) -> str:
-    return json.dumps(build(meta, catalog, created=created), indent=1, ensure_ascii=False) + "\n"
+    return jsontext.dumps(build(meta, catalog, created=created))

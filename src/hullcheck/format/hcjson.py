@@ -5,9 +5,9 @@ Everything the catalog knows goes in, so ``read`` gives back an equal ``Catalog`
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from hullcheck import jsontext
 from hullcheck.catalog.runner import Catalog
 from hullcheck.errors import ImageError
 from hullcheck.format.common import (
@@ -71,7 +71,7 @@ def write(meta: ImageMetadata, catalog: Catalog, *, created: str | None = None) 
         "packages": [package_to_dict(p) for p in catalog.packages],
         "unknowns": [unknown_to_dict(u) for u in catalog.unknowns],
     }
-    return json.dumps(doc, indent=1, ensure_ascii=False, default=jsonable) + "\n"
+    return jsontext.dumps(doc, default=jsonable)
 
 
 def detect(doc: Any) -> bool:

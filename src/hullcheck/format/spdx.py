@@ -17,6 +17,7 @@ import re
 import uuid
 from typing import Any
 
+from hullcheck import jsontext
 from hullcheck.catalog.runner import Catalog
 from hullcheck.format.common import TOOL_NAME, TOOL_VERSION, jsonable, now_utc, unique_ids
 from hullcheck.format.hcjson import source_to_dict, unknown_to_dict
@@ -141,4 +142,4 @@ def build(meta: ImageMetadata, catalog: Catalog, *, created: str | None = None) 
 
 
 def write(meta: ImageMetadata, catalog: Catalog, *, created: str | None = None) -> str:
-    return json.dumps(build(meta, catalog, created=created), indent=1, ensure_ascii=False) + "\n"
+    return jsontext.dumps(build(meta, catalog, created=created))

@@ -93,18 +93,30 @@ class LayerPipeline(io.RawIOBase):
     """Decompress and hash a stored layer in a worker thread; read the tar bytes from here.
 
     The worker reads the stored blob, hashes it (blob digest), decompresses it (isal for gzip,
-    zstandard for zstd; both release the GIL), hashes the output (diff_id) and enforces the size
-    and ratio limits, handing chunks over through a small bounded queue. The consumer (the tar
+    zstandard for zstd; both release the GIL) and enforces the size and ratio limits, handing
+    chunks over through a small bounded queue. A plain layer's diff_id is its blob digest and is
+    always checked. A compressed layer's diff_id costs a second sha256 over the uncompressed
+    bytes (as much CPU as inflating them), so it is checked only when asked
+    (``verify_diff_id``): the content read is already pinned by the verified blob digest, a
+    runtime refuses to unpack a layer whose diff_id lies, and the layer cache only files a
+    result under a diff_id that was verified (see ``layercache``). The consumer (the tar
     parser, which holds the GIL) overlaps with all of that: this is what keeps header reading
     close to the cost of decompression alone. Memory is bounded by the queue depth.
     """
 
-    _DEPTH = 8
+    _DEPTH = 4
     _IN = 1 << 20
-    _OUT = 4 << 20
+    _OUT = 1 << 20
 
     def __init__(
-        self, raw: BinaryIO, limits: Limits, *, digest: str | None, diff_id: str | None, what: str
+        self,
+        raw: BinaryIO,
+        limits: Limits,
+        *,
+        digest: str | None,
+        diff_id: str | None,
+        what: str,
+        verify_diff_id: bool = True,
     ) -> None:
         import queue
         import threading
@@ -114,6 +126,8 @@ class LayerPipeline(io.RawIOBase):
         self._digest = digest if digest and digest.startswith("sha256:") else None
         self._diff_id = diff_id if diff_id and diff_id.startswith("sha256:") else None
         self._what = what
+        self._verify_diff_id = verify_diff_id
+        self.diff_id_verified = False  # set once the stream's end has matched the diff_id
         self._q: queue.Queue[bytes | BaseException | None] = queue.Queue(self._DEPTH)
         self._stop = threading.Event()
         self._buf = b""
@@ -149,13 +163,16 @@ class LayerPipeline(io.RawIOBase):
 
     def _work(self) -> None:
         try:
-            hc = hashlib.sha256() if self._digest else None
-            hu = _ThreadedSha256(self._stop) if self._diff_id else None
+            hc = hashlib.sha256() if self._digest or self._diff_id else None
+            hu = None
             first = self._raw.read(self._IN)
             self.stored_bytes = len(first)
             if hc is not None:
                 hc.update(first)
             head = first[:4]
+            compressed = head[:2] == GZIP_MAGIC or head == ZSTD_MAGIC
+            if compressed and self._diff_id and self._verify_diff_id:
+                hu = _ThreadedSha256(self._stop)
             if head[:2] == GZIP_MAGIC:
                 self._gunzip(first, hc, hu)
             elif head == ZSTD_MAGIC:
@@ -163,16 +180,17 @@ class LayerPipeline(io.RawIOBase):
             else:
                 chunk = first
                 while chunk:
-                    self._emit(chunk, hu)
+                    self._emit(chunk, None)
                     chunk = self._read_raw(hc)
-            if hc is not None:
-                actual = "sha256:" + hc.hexdigest()
-                if actual != self._digest:
-                    raise DigestMismatchError(f"{self._what} blob", str(self._digest), actual)
-            if hu is not None:
-                actual = "sha256:" + hu.hexdigest()
-                if actual != self._diff_id:
-                    raise DigestMismatchError(f"{self._what} (diff_id)", str(self._diff_id), actual)
+            raw_digest = "sha256:" + hc.hexdigest() if hc is not None else ""
+            if self._digest and raw_digest != self._digest:
+                raise DigestMismatchError(f"{self._what} blob", self._digest, raw_digest)
+            # A plain layer's diff_id is its blob's digest: checking it costs nothing.
+            uncompressed = raw_digest if not compressed else ("sha256:" + hu.hexdigest() if hu else "")
+            if self._diff_id and uncompressed:
+                if uncompressed != self._diff_id:
+                    raise DigestMismatchError(f"{self._what} (diff_id)", self._diff_id, uncompressed)
+                self.diff_id_verified = True
             self._put(None)
         except _Stop:
             return
@@ -189,40 +207,44 @@ class LayerPipeline(io.RawIOBase):
         return chunk
 
     def _gunzip(self, first: bytes, hc: Any, hu: Any) -> None:
-        try:
-            from isal import isal_zlib as zmod
-        except ImportError:  # pragma: no cover - isal is a dependency; zlib is the fallback
-            import zlib as zmod  # type: ignore[no-redef]
-        d = zmod.decompressobj(31)
+        # isal's IgzipDecompressor rather than its zlib-compatible decompressobj: it keeps
+        # unconsumed input inside (no tail copied per call) and inflates ~15% faster here.
+        from isal import igzip_lib
+
+        def member() -> Any:
+            return igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_GZIP)
+
+        d = member()
         data = first
         try:
             while True:
-                if not data:
-                    data = self._read_raw(hc)
-                    if not data:
-                        break
-                out = d.decompress(data, self._OUT)
-                self._emit(out, hu)
-                data = d.unconsumed_tail
-                while data:
-                    out = d.decompress(data, self._OUT)
-                    self._emit(out, hu)
-                    data = d.unconsumed_tail
+                self._emit(d.decompress(data, self._OUT), hu)
+                while not d.eof and not d.needs_input:
+                    self._emit(d.decompress(b"", self._OUT), hu)
                 if d.eof:
+                    # Another member may follow (in what was fed, or only in the next read:
+                    # a member can end exactly on a read boundary); zeros after the last
+                    # member are padding, which gzip tolerates; anything else is refused
+                    # rather than silently left unread.
                     rest = d.unused_data
-                    if rest.strip(b"\0"):
-                        d = zmod.decompressobj(31)  # multi-member gzip
-                        data = rest
-                        continue
-                    # trailing zero padding after the last member is tolerated, as gzip does
-                    while self._read_raw(hc):
-                        pass
-                    return
-            if not d.eof:
-                raise ImageError(f"{self._what}: corrupt compressed data (gzip stream ends early)")
+                    while not rest.strip(b"\0"):
+                        more = self._read_raw(hc)
+                        if not more:
+                            return
+                        rest = more if not rest else rest + more
+                        if rest[:1] == b"\0":
+                            if rest.strip(b"\0"):
+                                raise ImageError(f"{self._what}: data after the end of the gzip stream")
+                            rest = b""
+                    d = member()
+                    data = rest
+                    continue
+                data = self._read_raw(hc)
+                if not data:
+                    raise ImageError(f"{self._what}: corrupt compressed data (gzip stream ends early)")
         except (HullcheckError, _Stop):
             raise
-        except Exception as e:  # isal/zlib raise their own ``error`` types
+        except Exception as e:  # isal raises its own error types
             raise ImageError(f"{self._what}: corrupt compressed data ({e})") from None
 
     def _unzstd(self, first: bytes, hc: Any, hu: Any) -> None:

@@ -1,9 +1,15 @@
-"""Per-layer scan results cached by diff_id and analyzer set.
+"""Per-layer scan results cached by content digest and analyzer set.
 
-A layer's scan depends only on its uncompressed content (named by its diff_id, verified while
-streaming) and on the analyzers that ran, so an image that shares its base with one already
-scanned reads nothing from the shared layers again. Entries are written atomically; a corrupt
-or foreign entry is ignored and rewritten.
+A layer's scan depends only on its content and on the analyzers that ran, so an image that
+shares its base with one already scanned reads nothing from the shared layers again. An entry
+is filed only under digests that were verified while streaming that layer: always its blob
+digest (compressed), and its diff_id when that was checked too (plain layers, whose diff_id
+is their blob digest, or ``HULLCHECK_VERIFY_DIFF_IDS``). A layer claiming someone else's
+diff_id can therefore never plant results that another image would read. Lookups try the
+diff_id first (it is shared across compressions of one layer), then the blob digest. (An image
+whose own diff_id lies gets the results of the layer it names: it describes a layer that no
+runtime would unpack, since runtimes check diff_ids.)
+Entries are written atomically; a corrupt or foreign entry is ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from hullcheck.model.checks import SecretFinding
 from hullcheck.model.finding import SeverityLevel
 from hullcheck.model.serde import distro_from_dict, distro_to_dict, package_from_dict, package_to_dict
 
-FORMAT = 1
+FORMAT = 2
 
 
 def analyzer_fingerprint(analyzers: Sequence[Analyzer]) -> str:
@@ -76,18 +82,26 @@ class LayerCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or cache_dir()) / "layers"
 
-    def _path(self, diff_id: str, fingerprint: str) -> Path:
-        algo, _, hexpart = diff_id.partition(":")
+    def _path(self, key: str, fingerprint: str) -> Path:
+        algo, _, hexpart = key.partition(":")
         if algo != "sha256" or len(hexpart) != 64 or not all(c in "0123456789abcdef" for c in hexpart):
             raise ValueError("not a sha256 diff_id")
         return self.root / f"{hexpart}-{fingerprint}.json"
 
-    def get(self, diff_id: str, index: int, fingerprint: str) -> LayerScan | None:
+    def get(self, keys: Sequence[str], index: int, diff_id: str, fingerprint: str) -> LayerScan | None:
+        """The first entry filed under one of ``keys`` (verified digests of this layer)."""
+        for key in keys:
+            hit = self._get(key, index, diff_id, fingerprint)
+            if hit is not None:
+                return hit
+        return None
+
+    def _get(self, key: str, index: int, diff_id: str, fingerprint: str) -> LayerScan | None:
         try:
-            p = self._path(diff_id, fingerprint)
+            p = self._path(key, fingerprint)
             with open(p, "rb") as f:
                 d = json.load(f)
-            if d.get("format") != FORMAT or d.get("diff_id") != diff_id:
+            if d.get("format") != FORMAT or key not in d.get("keys", ()):
                 return None
             return LayerScan(
                 index=index,
@@ -102,29 +116,33 @@ class LayerCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put(self, scan: LayerScan, fingerprint: str) -> None:
-        if not scan.diff_id:
-            return
+    def put(self, scan: LayerScan, keys: Sequence[str], fingerprint: str) -> None:
+        """File ``scan`` under ``keys``: only digests verified while reading this layer."""
         try:
-            p = self._path(scan.diff_id, fingerprint)
+            paths = [self._path(k, fingerprint) for k in dict.fromkeys(keys)]
         except ValueError:
+            return
+        if not paths:
             return
         doc = {
             "format": FORMAT,
-            "diff_id": scan.diff_id,
+            "keys": list(dict.fromkeys(keys)),
             "files": scan.files,
             "whiteouts": scan.whiteouts,
             "opaque": scan.opaque,
             "artifacts": [_artifact_to_dict(a) for a in scan.artifacts],
             "bytes": scan.uncompressed_bytes,
         }
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(doc, f, separators=(",", ":"))
-            os.replace(tmp, p)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        # json.dumps, not json.dump: only the one-shot call uses the C encoder (5x faster here).
+        text = json.dumps(doc, separators=(",", ":"))
+        for p in paths:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".part")
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(text)
+                os.replace(tmp, p)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise

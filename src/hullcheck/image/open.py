@@ -46,7 +46,7 @@ class Image:
         jobs: list[Callable[[], LayerScan]] = []
         for info, blob in zip(self.metadata.layers, self.raw.layers, strict=True):
             jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs))
-        return scan_layers(jobs, workers=workers)
+        return scan_layers(jobs, workers=workers, sizes=[info.size for info in self.metadata.layers])
 
     def _scan_one(
         self,
@@ -59,7 +59,7 @@ class Image:
     ) -> LayerScan:
         obs.layer_started(info.index, info.size)
         if cache is not None:
-            hit = cache.get(info.diff_id, info.index, fp)
+            hit = cache.get([info.diff_id, info.digest], info.index, info.diff_id, fp)
             if hit is not None:
                 obs.layer_done(info.index, hit)
                 return hit
@@ -73,7 +73,12 @@ class Image:
             what=f"layer {info.index} ({info.digest[:19]})",
         )
         if cache is not None:
-            cache.put(scan, fp)
+            # The blob digest was verified while streaming (or, for a plain layer given by its
+            # diff_id only, the diff_id is the blob's digest); the diff_id only if it was checked.
+            keys = [info.digest] if info.digest != info.diff_id else []
+            if scan.diff_id_verified:
+                keys.insert(0, info.diff_id)
+            cache.put(scan, keys, fp)
         obs.layer_done(info.index, scan)
         return scan
 

@@ -3,7 +3,7 @@
 Each layer is streamed exactly once (decompress -> tar headers -> analyzers for the few files
 they want) and never extracted. Layers are processed in parallel threads: decompression and
 hashing release the GIL, so two layers overlap on two cores. The result of a layer depends only
-on its content and the analyzer set, so it is cached by diff_id (see ``layercache``).
+on its content and the analyzer set, so it is cached by digest (see ``layercache``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from hullcheck.catalog.interface import Analyzer, Artifact, FileInput
+from hullcheck.catalog.select import Selector
 from hullcheck.config import Limits, cache_dir
 from hullcheck.errors import HullcheckError, LimitExceededError
 from hullcheck.image.blobio import LayerPipeline
@@ -44,6 +45,7 @@ class LayerScan:
     artifacts: list[Artifact] = field(default_factory=list)
     uncompressed_bytes: int = 0
     from_cache: bool = False
+    diff_id_verified: bool = False  # the stream was hashed and matched ``diff_id``
 
 
 class Observer(Protocol):
@@ -63,10 +65,15 @@ class _Quiet:
 
 
 def _run_analyzers(
-    wanting: Sequence[Analyzer], path: str, size: int, mode: int, opener: Callable[[], BinaryIO]
+    wanting: Sequence[Analyzer],
+    path: str,
+    size: int,
+    mode: int,
+    opener: Callable[[], BinaryIO],
+    data: bytes | None = None,
 ) -> list[Artifact]:
     out = []
-    fi = FileInput(path=path, size=size, mode=mode, opener=opener)
+    fi = FileInput(path=path, size=size, mode=mode, opener=opener, data=data)
     for a in wanting:
         try:
             art = a.analyze(fi)
@@ -91,6 +98,7 @@ def scan_tar(
     files = scan.files
     tar = TarStream(stream, limits, what=what)
     spool_dir = cache_dir() / "tmp"
+    select = Selector(analyzers)
     for e in tar:
         path = e.path
         base_start = path.rfind("/") + 1
@@ -106,7 +114,7 @@ def scan_tar(
         files.append((path, e.kind, e.size, e.mode, e.uid, e.gid, e.linkname))
         if e.kind != REG or not analyzers:
             continue
-        wanting = [a for a in analyzers if a.wants(path, e.size, e.mode)]
+        wanting = select(path, e.size, e.mode)
         if not wanting:
             continue
         if e.size > limits.max_file_read:
@@ -117,7 +125,9 @@ def scan_tar(
             continue
         if e.size <= _IN_MEMORY:
             data = tar.read()
-            scan.artifacts.extend(_run_analyzers(wanting, path, e.size, e.mode, lambda d=data: io.BytesIO(d)))  # type: ignore[misc]
+            scan.artifacts.extend(
+                _run_analyzers(wanting, path, e.size, e.mode, lambda d=data: io.BytesIO(d), data)  # type: ignore[misc]
+            )
         else:
             spool_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=spool_dir) as tmp:
@@ -142,13 +152,17 @@ def scan_layer_blob(
     limits: Limits,
     what: str,
 ) -> LayerScan:
-    """Stream one stored layer: verify its blob digest and diff_id, scan its tar."""
-    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what)
+    """Stream one stored layer: verify its blob digest (and diff_id, see ``LayerPipeline``), scan its tar."""
+    # Without a blob digest (docker-archive layers are named by diff_id), the diff_id is the
+    # only thing that pins the content: check it even for a compressed layer.
+    verify = limits.verify_diff_ids or digest is None
+    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what, verify_diff_id=verify)
     try:
         scan = scan_tar(pipe, index, diff_id, analyzers, limits, what)  # type: ignore[arg-type]
         pipe.finish()  # the digests are checked at the end of the stream
     finally:
         pipe.close()
+    scan.diff_id_verified = pipe.diff_id_verified
     return scan
 
 
@@ -156,6 +170,7 @@ def scan_rootfs(root: Path, analyzers: Sequence[Analyzer], limits: Limits) -> La
     """A plain directory as one layer. Never follows symlinks; never opens non-regular files."""
     scan = LayerScan(index=0, diff_id=None)
     root = root.resolve()
+    select = Selector(analyzers)
     count = 0
     stack = [root]
     while stack:
@@ -184,7 +199,7 @@ def scan_rootfs(root: Path, analyzers: Sequence[Analyzer], limits: Limits) -> La
             elif stat.S_ISREG(m):
                 mode = stat.S_IMODE(m)
                 scan.files.append((path, REG, st.st_size, mode, st.st_uid, st.st_gid, ""))
-                wanting = [a for a in analyzers if a.wants(path, st.st_size, mode)]
+                wanting = select(path, st.st_size, mode)
                 if not wanting:
                     continue
                 if st.st_size > limits.max_file_read:
@@ -203,22 +218,33 @@ def scan_rootfs(root: Path, analyzers: Sequence[Analyzer], limits: Limits) -> La
 
 
 def scan_layers(
-    jobs: Iterable[Callable[[], LayerScan]], *, workers: int | None = None
+    jobs: Iterable[Callable[[], LayerScan]],
+    *,
+    workers: int | None = None,
+    sizes: Sequence[int] | None = None,
 ) -> list[LayerScan]:
-    """Run layer jobs in parallel, returning scans in layer order; the first error wins."""
+    """Run layer jobs in parallel, returning scans in layer order; the first error wins.
+
+    The largest layers start first (``sizes``, stored bytes), and there is one worker more than
+    cores: a worker spends part of its time on the GIL-bound tar parsing while its decompression
+    thread runs free, and with the big layers started together none of them is left to run
+    alone at the end while the other cores idle.
+    """
     job_list = list(jobs)
-    n = workers or min(len(job_list), os.cpu_count() or 1) or 1
+    n = workers or min(len(job_list), 2 * (os.cpu_count() or 1)) or 1
     if n <= 1 or len(job_list) <= 1:
         return [j() for j in job_list]
+    order = list(range(len(job_list)))
+    if sizes is not None and len(sizes) == len(job_list):
+        order.sort(key=lambda i: -sizes[i])
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="layer") as ex:
-        futures = [ex.submit(j) for j in job_list]
+        futures = {i: ex.submit(job_list[i]) for i in order}
         results = []
         try:
-            for f in futures:
-                results.append(f.result())
+            for i in range(len(job_list)):
+                results.append(futures[i].result())
         except BaseException:
-            for f in futures:
+            for f in futures.values():
                 f.cancel()
             raise
         return results
-

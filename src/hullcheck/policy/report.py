@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hullcheck import jsontext
 from hullcheck.model.violation import Violation
 from hullcheck.policy.engine import CheckResult
 
@@ -52,7 +52,7 @@ def to_json(result: CheckResult) -> str:
         "summary": {"violations": len(result.violations), "failing": len(result.failing),
                     "excepted": sum(1 for v in result.violations if v.excepted)},
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return jsontext.dumps(doc, ensure_ascii=True)
 
 
 def to_table(result: CheckResult) -> str:

@@ -12,9 +12,9 @@ component, with ``source.name`` ``hullcheck``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from hullcheck import jsontext
 from hullcheck.format import cyclonedx as cdx
 from hullcheck.format.common import unique_ids
 from hullcheck.match.suppress import AnyFinding, Status, Suppressed
@@ -197,4 +197,4 @@ def _ordered(v: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(r: ScanReport) -> str:
-    return json.dumps(build(r), indent=1, ensure_ascii=False) + "\n"
+    return jsontext.dumps(build(r))

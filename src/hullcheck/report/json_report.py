@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
+from hullcheck import jsontext
 from hullcheck.match.suppress import AnyFinding, Suppressed
 from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding
@@ -154,4 +154,4 @@ def _counts(r: ScanReport) -> dict[str, int]:
 
 
 def render(r: ScanReport) -> str:
-    return json.dumps(to_dict(r), indent=2, default=str) + "\n"
+    return jsontext.dumps(to_dict(r), default=str, ensure_ascii=True)

@@ -11,11 +11,10 @@ with an external ``suppressions`` entry, so code scanning shows them as dismisse
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from urllib.parse import quote
 
-from hullcheck import __version__
+from hullcheck import __version__, jsontext
 from hullcheck.match.suppress import AnyFinding, Status, Suppressed
 from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding, SeverityLevel
@@ -220,4 +219,4 @@ def to_dict(r: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
 
 
 def render(r: ScanReport) -> str:
-    return json.dumps(to_dict(r), indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(to_dict(r), depth=4)

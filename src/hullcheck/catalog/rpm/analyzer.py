@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from hullcheck.catalog.interface import Artifact, FileInput, OwnedFiles
+from hullcheck.catalog.interface import Artifact, FileInput, Interest, OwnedFiles
 from hullcheck.catalog.purl import build_purl
 from hullcheck.catalog.rpm.bdb import BdbError, iter_bdb_values
 from hullcheck.catalog.rpm.header import HeaderError, RpmHeader, read_header, split_source_rpm
@@ -107,6 +107,7 @@ def parse_rpmdb(data: bytes, path: str) -> tuple[list[Package], list[OwnedFiles]
 
 class RpmAnalyzer:
     id = ANALYZER_ID
+    interest = Interest(names=frozenset(DB_NAMES))
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:
