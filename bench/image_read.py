@@ -8,7 +8,7 @@ Runs, alternately and each in a fresh process (peak RSS from wait4), with cold c
                   installed (isal), discarding the bytes
   floor-parallel  the same across all cores (one layer per worker)
   hullcheck       read every tar header of every layer (Image.scan, no analyzers), verifying
-                  blob digests and diff_ids, in parallel across cores
+                  blob digests (and diff_ids where they are the blob digest), in parallel across cores
 and prints medians and the ratio hullcheck / floor. The issue's target: <= 1.3x the floor,
 peak RSS < 200 MB. `bench/run --sections read` runs the same variants (plus `image ls`) into
 docs/benchmarks.md; the child code and the process runner are shared (bench/harness).

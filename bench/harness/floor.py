@@ -29,7 +29,7 @@ print(json.dumps({"bytes": total}))
 """
 
 # Read every tar header of every layer (Image.scan, no analyzers), verifying blob digests and
-# diff_ids, in parallel across cores; argv: REF.
+# diff_ids where they are the blob digest (plain layers), in parallel across cores; argv: REF.
 HULLCHECK_READ = r"""
 import sys, json
 from hullcheck.image.open import open_image

@@ -128,7 +128,7 @@ def read_section(img: Image, rounds: int, work: Path, progress: Progress) -> Tim
     commands = {
         "floor serial": "decompress every layer with isal, one layer after the other, discard the bytes",
         "floor parallel": f"the same, one layer per worker, {cores} workers",
-        "hullcheck read": "Image.scan(): every tar header of every layer, digests and diff_ids verified",
+        "hullcheck read": "Image.scan(): every tar header of every layer, blob digests verified",
         "hullcheck image ls": f"hullcheck image ls --all-layers -f json {ref} > FILE (the CLI, output included)",
     }
     keep = work / "read" / img.name
