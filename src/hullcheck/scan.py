@@ -170,7 +170,7 @@ def scan(ref: str, opts: ScanOptions, *, observer: Observer | None = None) -> Sc
             if "config" in opts.scanners:
                 from hullcheck.imagecheck import run_checks
 
-                misconfigs = run_checks(inv.metadata, inv.scans, inv.catalog)
+                misconfigs = run_checks(inv.metadata, inv.scans, inv.catalog, view=inv.view)
         if store is not None:
             result = Matcher(store).match(catalog.packages)
             found, problems = list(result.findings), list(result.problems)

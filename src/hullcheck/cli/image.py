@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -95,7 +97,7 @@ def list_files(
     password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """List the files of an image with the layer each comes from (reads every layer once)."""
-    from hullcheck.image.filesystem import SquashedView, all_files
+    from hullcheck.image.filesystem import FileEntry, SquashedView, all_files
     from hullcheck.image.open import open_image
     from hullcheck.image.platform import parse_platform
 
@@ -107,14 +109,25 @@ def list_files(
                      registry_options=registry_options(insecure, username, password_stdin))
     with layer_progress(len(img.metadata.layers)) as obs:
         scans = img.scan(observer=obs)
-    entries = all_files(scans) if all_layers else iter(sorted(SquashedView(scans), key=lambda e: e.path))
+    entries: Iterator[FileEntry]
+    if all_layers:
+        entries = all_files(scans)
+    else:
+        view = SquashedView(scans)
+        entries = (e for e in map(view.get, sorted(view.paths())) if e is not None)
+    # Streamed, one entry per line: a listing of a million files must not be built in memory.
+    out = sys.stdout
     if fmt == "json":
-        typer.echo(json.dumps([
-            {"path": e.path, "kind": e.kind, "size": e.size, "mode": f"{e.mode:o}", "layer": e.layer,
-             **({"link": e.linkname} if e.linkname else {})}
-            for e in entries
-        ], indent=1))
+        out.write("[")
+        sep = "\n"
+        for e in entries:
+            item = {"path": e.path, "kind": e.kind, "size": e.size, "mode": f"{e.mode:o}", "layer": e.layer}
+            if e.linkname:
+                item["link"] = e.linkname
+            out.write(sep + json.dumps(item))
+            sep = ",\n"
+        out.write("\n]\n")
         return
     for e in entries:
         link = f" -> {e.linkname}" if e.linkname else ""
-        typer.echo(f"{e.layer:>3} {e.kind} {e.mode:04o} {e.size:>10} {e.path}{link}")
+        out.write(f"{e.layer:>3} {e.kind} {e.mode:04o} {e.size:>10} {e.path}{link}\n")

@@ -36,70 +36,106 @@ class FileEntry:
         return cls(rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], layer)
 
 
+_MASK = (1 << 32) - 1
+
+
 class SquashedView:
+    """The squashed filesystem, as compact as Python allows (it holds every path of the image).
+
+    The records stay in the layer scans; the view maps each visible path to where its record
+    is (an int: scan position << 32 | record index) instead of holding a tuple per path, and a
+    directory with a single child keeps that child's path itself rather than a set of one.
+    On a 300k-file image this halves the memory of the view.
+    """
+
     def __init__(self, scans: Sequence[LayerScan]) -> None:
-        self._files: dict[str, tuple[FileRecord, int]] = {}
-        self._children: dict[str, set[str]] = {}
-        for scan in scans:
-            self._apply(scan)
+        self._scans = list(scans)
+        self._files: dict[str, int] = {}
+        self._children: dict[str, str | set[str]] = {}
+        for pos, scan in enumerate(self._scans):
+            self._apply(pos, scan)
 
     # -- building ------------------------------------------------------------------------
-    def _add(self, rec: FileRecord, layer: int) -> None:
-        path = rec[0]
-        if rec[1] != DIR and self._children.get(path):
+    def _entry(self, v: int) -> tuple[FileRecord, int]:
+        scan = self._scans[v >> 32]
+        return scan.files[v & _MASK], scan.index
+
+    def _add(self, path: str, kind: str, v: int) -> None:
+        if kind != DIR and path in self._children:
             # a file replacing a directory hides its content (whether or not the directory
             # itself had an entry: tars need not list it)
             self._remove_tree(path)
-        self._files[path] = (rec, layer)
-        if path != "/":
+        self._files[path] = v
+        # Link the path to its parent, and an unlisted parent to its own parent, up to a
+        # directory already known: deleting a tree must reach through directories that no
+        # tar listed.
+        while path != "/":
             parent = path[: path.rfind("/")] or "/"  # paths are normalised: cheaper than dirname
             kids = self._children.get(parent)
             if kids is None:
-                self._children[parent] = {path}
-            else:
+                self._children[parent] = path
+                if parent in self._files:
+                    return
+                path = parent
+                continue
+            if isinstance(kids, set):
                 kids.add(path)
+            elif kids != path:
+                self._children[parent] = {kids, path}
+            return
 
-    def _remove_tree(self, path: str, below_layer: int | None = None) -> None:
-        """Remove ``path``'s children (from layers below ``below_layer`` when given)."""
+    def _unlink_child(self, parent: str, path: str) -> None:
+        kids = self._children.get(parent)
+        if kids is None:
+            return
+        if isinstance(kids, set):
+            kids.discard(path)
+            if not kids:
+                del self._children[parent]
+        elif kids == path:
+            del self._children[parent]
+
+    def _remove_tree(self, path: str, below_pos: int | None = None) -> None:
+        """Remove ``path``'s descendants (those from scans before ``below_pos`` when given)."""
         stack = [path]
         while stack:
             p = stack.pop()
             kids = self._children.get(p)
-            if not kids:
+            if kids is None:
                 continue
-            for k in list(kids):
-                entry = self._files.get(k)
-                if entry is None:
-                    kids.discard(k)
+            for k in ([kids] if isinstance(kids, str) else list(kids)):
+                v = self._files.get(k)
+                if v is None:
+                    if k in self._children:
+                        stack.append(k)  # an unlisted directory: its children are still there
+                    if below_pos is None:
+                        self._unlink_child(p, k)
                     continue
-                if below_layer is not None and entry[1] >= below_layer:
-                    if entry[0][1] == DIR:
+                if below_pos is not None and v >> 32 >= below_pos:
+                    if self._entry(v)[0][1] == DIR:
                         stack.append(k)  # a dir of this layer may hold lower-layer children
                     continue
                 stack.append(k)
                 del self._files[k]
-                kids.discard(k)
+                self._unlink_child(p, k)
 
-    def _delete(self, path: str, layer: int) -> None:
+    def _delete(self, path: str, pos: int) -> None:
         # Children may exist without an entry for the directory itself (tars need not list it).
-        self._remove_tree(path, below_layer=layer)
-        entry = self._files.get(path)
-        if entry is not None and entry[1] < layer:
+        self._remove_tree(path, below_pos=pos)
+        v = self._files.get(path)
+        if v is not None and v >> 32 < pos:
             del self._files[path]
-            parent = posixpath.dirname(path)
-            kids = self._children.get(parent)
-            if kids:
-                kids.discard(path)
+            self._unlink_child(posixpath.dirname(path), path)
 
-    def _apply(self, scan: LayerScan) -> None:
-        i = scan.index
+    def _apply(self, pos: int, scan: LayerScan) -> None:
         # Whiteouts and opaque markers act on lower layers only, wherever they appear in the tar.
         for d in scan.opaque:
-            self._remove_tree(d, below_layer=i)
+            self._remove_tree(d, below_pos=pos)
         for p in scan.whiteouts:
-            self._delete(p, i)
-        for rec in scan.files:
-            self._add(rec, i)
+            self._delete(p, pos)
+        base = pos << 32
+        for i, rec in enumerate(scan.files):
+            self._add(rec[0], rec[1], base | i)
 
     # -- queries -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -109,16 +145,32 @@ class SquashedView:
         return path in self._files
 
     def get(self, path: str) -> FileEntry | None:
-        e = self._files.get(path)
-        return FileEntry.of(e[0], e[1]) if e else None
+        v = self._files.get(path)
+        return FileEntry.of(*self._entry(v)) if v is not None else None
+
+    def record(self, path: str) -> tuple[FileRecord, int] | None:
+        """(record, layer index) of the visible entry at ``path``."""
+        v = self._files.get(path)
+        return self._entry(v) if v is not None else None
+
+    def find(self, path: str) -> tuple[int, str] | None:
+        """(layer index, kind) of the visible entry at ``path``."""
+        v = self._files.get(path)
+        if v is None:
+            return None
+        rec, layer = self._entry(v)
+        return layer, rec[1]
 
     def layer_of(self, path: str) -> int | None:
-        e = self._files.get(path)
-        return e[1] if e else None
+        v = self._files.get(path)
+        return self._scans[v >> 32].index if v is not None else None
+
+    def paths(self) -> Iterator[str]:
+        return iter(self._files)
 
     def __iter__(self) -> Iterator[FileEntry]:
-        for rec, layer in self._files.values():
-            yield FileEntry.of(rec, layer)
+        for v in self._files.values():
+            yield FileEntry.of(*self._entry(v))
 
     def resolve(self, path: str, max_depth: int = 40) -> str | None:
         """Follow symlinks (in every component) inside the image root; None if dangling/looping."""
@@ -133,10 +185,10 @@ class SquashedView:
                 resolved = posixpath.dirname(resolved) or "/"
                 continue
             candidate = posixpath.join(resolved, part)
-            e = self._files.get(candidate)
-            if e is None:
+            v = self._files.get(candidate)
+            if v is None:
                 return None
-            rec = e[0]
+            rec = self._entry(v)[0]
             if rec[1] == SYMLINK:
                 depth += 1
                 if depth > max_depth:

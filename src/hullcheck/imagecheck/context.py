@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import re2
 
-from hullcheck.image.tarstream import DIR
+from hullcheck.image.filesystem import SquashedView
 from hullcheck.image.walk import FileRecord, LayerScan
 from hullcheck.model import ImageMetadata
 from hullcheck.model.package import Package
@@ -72,53 +71,12 @@ def parse_instruction(index: int, created_by: str, layer_index: int | None = Non
     return Instruction(index, keyword, s, tuple(args), layer_index, created_by)
 
 
-class FinalLayers:
-    """Which layer's copy of a path a container sees, for the few paths the checks ask about.
-
-    Same rules as ``SquashedView`` (whiteouts and opaque markers hide lower layers, a non-directory
-    replacing a directory hides what was under it), but answered per path from per-layer indexes
-    instead of materialising the squashed tree, which costs ~10x more on a 50k-file image.
-    One deliberate difference: a non-directory hides what lower layers hold under its path even
-    when no layer listed that directory itself (as overlayfs does); SquashedView keeps those.
-    """
-
-    def __init__(self, scans: Sequence[LayerScan]) -> None:
-        self._layers = [
-            (s.index, {rec[0]: rec[1] for rec in s.files}, frozenset(s.whiteouts), frozenset(s.opaque))
-            for s in scans
-        ]
-
-    def find(self, path: str) -> tuple[int, str] | None:
-        """(layer, kind) of the visible entry at ``path``, or None when nothing is there."""
-        ancestors = []
-        a = path
-        while a != "/":
-            a = posixpath.dirname(a)
-            ancestors.append(a)
-        for index, kinds, whiteouts, opaque in reversed(self._layers):
-            kind = kinds.get(path)
-            if kind is not None:
-                return index, kind  # a layer's own entries win over its whiteouts (those act below)
-            if path in whiteouts:
-                return None
-            for anc in ancestors:
-                if anc in whiteouts or anc in opaque:
-                    return None
-                k = kinds.get(anc)
-                if k is not None and k != DIR:
-                    return None
-        return None
-
-    def layer_of(self, path: str) -> int | None:
-        hit = self.find(path)
-        return hit[0] if hit else None
-
-
 @dataclass
 class CheckContext:
     metadata: ImageMetadata
     scans: Sequence[LayerScan]
     packages: Sequence[Package] = ()
+    view: SquashedView | None = None  # the squashed filesystem, when the caller built it already
 
     @property
     def has_config(self) -> bool:
@@ -126,8 +84,9 @@ class CheckContext:
         return self.metadata.config_digest is not None
 
     @cached_property
-    def final(self) -> FinalLayers:
-        return FinalLayers(self.scans)
+    def final(self) -> SquashedView:
+        """What a container sees: which layer's copy of a path is visible."""
+        return self.view if self.view is not None else SquashedView(self.scans)
 
     def candidates(self, want: Callable[[FileRecord], bool]) -> dict[str, tuple[FileRecord, int]]:
         """Path -> (last record, its layer) over every layer, for the records ``want`` selects.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 
 from hullcheck.catalog.runner import Catalog
+from hullcheck.image.filesystem import SquashedView
 from hullcheck.image.walk import LayerScan
 from hullcheck.imagecheck import envsecrets, files, history, packages, runtime
 from hullcheck.imagecheck.context import CheckContext
@@ -42,13 +43,14 @@ def run_checks(
     catalog: Catalog | None = None,
     *,
     skip: Collection[str] = (),
+    view: SquashedView | None = None,
 ) -> list[Misconfiguration]:
     """Every failed check, most severe first (then by id and layer).
 
     ``catalog`` (the package catalog) lets the SSH-server and sudo checks name the package; without
     it they look for the binaries. ``skip`` holds check ids not to run.
     """
-    ctx = CheckContext(metadata, scans, catalog.packages if catalog is not None else ())
+    ctx = CheckContext(metadata, scans, catalog.packages if catalog is not None else (), view=view)
     out: list[Misconfiguration] = []
     for check_id, fn, needs_config in CHECKS:
         if check_id in skip or (needs_config and not ctx.has_config):
