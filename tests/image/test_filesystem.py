@@ -65,7 +65,7 @@ def _reference(scans: list[LayerScan]) -> dict[str, int]:
 NAMES = st.sampled_from(["/a", "/a/b", "/a/b/c", "/a/d", "/e", "/e/f", "/a/b/c/g"])
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(st.lists(st.tuples(
     st.lists(st.tuples(NAMES, st.sampled_from(["d", "f", "l"])), max_size=6),
     st.lists(NAMES, max_size=2),

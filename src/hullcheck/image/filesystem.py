@@ -117,15 +117,17 @@ class SquashedView:
                     continue
                 stack.append(k)
                 del self._files[k]
-                self._unlink_child(p, k)
+                if below_pos is None:
+                    self._unlink_child(p, k)
+                # Otherwise the link stays: upper-layer entries added later under ``k`` must
+                # stay reachable from ``p`` (a stale link to nothing costs a lookup, no more).
 
     def _delete(self, path: str, pos: int) -> None:
         # Children may exist without an entry for the directory itself (tars need not list it).
         self._remove_tree(path, below_pos=pos)
         v = self._files.get(path)
         if v is not None and v >> 32 < pos:
-            del self._files[path]
-            self._unlink_child(posixpath.dirname(path), path)
+            del self._files[path]  # its link to its parent stays, as in _remove_tree
 
     def _apply(self, pos: int, scan: LayerScan) -> None:
         # Whiteouts and opaque markers act on lower layers only, wherever they appear in the tar.

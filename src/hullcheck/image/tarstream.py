@@ -39,6 +39,7 @@ _TYPEMAP = {
     b"6": FIFO,
 }
 _MAX_META = 1 << 20  # pax/GNU long-name records larger than this are hostile
+_META_TYPES = frozenset({b"x", b"g", b"L", b"K"})
 
 
 class TarFormatError(ImageError):
@@ -283,22 +284,29 @@ class TarStream:
             total += n
         return total
 
-    def _finish_entry(self) -> None:
-        if self._remaining or self._padding:
-            self._skip(self._remaining + self._padding)
-        self._remaining = 0
-        self._padding = 0
-
     # -- headers -------------------------------------------------------------------------
     def __iter__(self) -> Iterator[TarEntry]:
+        for rec in self.records():
+            yield TarEntry(*rec)
+
+    def records(self) -> Iterator[tuple[str, str, int, int, int, int, str]]:
+        """Each entry as ``(path, kind, size, mode, uid, gid, linkname)``: the hot loop of every
+        layer read, so it builds one tuple per entry and nothing else."""
         pax_global: dict[str, str] = {}
         pending: dict[str, str] = {}
         long_name: str | None = None
         long_link: str | None = None
         limits = self._limits
+        max_entries = limits.max_entries
+        max_bytes = limits.max_layer_bytes
+        max_path = limits.max_path_length
+        typemap_get = _TYPEMAP.get
+        take = self._take_or_eof
         while True:
-            self._finish_entry()
-            header = self._take_or_eof(BLOCK)
+            if self._remaining or self._padding:
+                self._skip(self._remaining + self._padding)
+                self._remaining = self._padding = 0
+            header = take(BLOCK)
             if header is None:
                 return  # EOF without end-of-archive blocks (or an empty layer): accepted, as tar does
             if header.count(0) == BLOCK:
@@ -310,20 +318,19 @@ class TarStream:
             if not _checksum_ok(header, stored):
                 raise TarFormatError(f"{self._what} is not a valid tar stream (bad header checksum)")
             self.entries += 1
-            if self.entries > limits.max_entries:
+            if self.entries > max_entries:
                 raise LimitExceededError(
-                    f"{self._what} has more than {limits.max_entries} entries (HULLCHECK_MAX_ENTRIES)"
+                    f"{self._what} has more than {max_entries} entries (HULLCHECK_MAX_ENTRIES)"
                 )
             typeflag = header[156:157]
             size = _octal(header[124:136])
-            if size < 0 or size > limits.max_layer_bytes:
+            if size < 0 or size > max_bytes:
                 raise LimitExceededError(f"entry of {size} bytes in {self._what} exceeds the layer limit")
-            padding = (-size) % BLOCK
-            if typeflag in (b"x", b"g", b"L", b"K"):
+            if typeflag in _META_TYPES:
                 if size > _MAX_META:
                     raise LimitExceededError(f"oversized tar metadata record in {self._what}")
                 data = self._take(size)
-                self._skip(padding)
+                self._skip((-size) % BLOCK)
                 if typeflag == b"x":
                     pending = _parse_pax(data)
                 elif typeflag == b"g":
@@ -336,18 +343,20 @@ class TarStream:
 
             # ustar prefix (only when the magic says ustar; old GNU uses those bytes otherwise)
             name_raw = header[0:100].split(b"\0", 1)[0]
-            if header[257:262] == b"ustar" and header[263:265] != b" \0":
+            if header[257:262] == b"ustar" and header[263:265] != b" \0" and header[345] != 0:
                 prefix = header[345:500].split(b"\0", 1)[0]
-                if prefix:
-                    name_raw = prefix + b"/" + name_raw
-            name = _decode(name_raw)
-            link = _decode(header[157:257].split(b"\0", 1)[0])
-            meta = {**pax_global, **pending} if pax_global else pending
+                name_raw = prefix + b"/" + name_raw
+            name = name_raw.decode("utf-8", "surrogateescape")
+            link = header[157:257].split(b"\0", 1)[0].decode("utf-8", "surrogateescape") if header[157] else ""
             if long_name is not None:
                 name = long_name
+                long_name = None
             if long_link is not None:
                 link = long_link
-            if meta:
+                long_link = None
+            if pending or pax_global:
+                meta = {**pax_global, **pending} if pax_global else pending
+                pending = {}
                 name = meta.get("path", name)
                 link = meta.get("linkpath", link)
                 if "size" in meta:
@@ -355,35 +364,32 @@ class TarStream:
                         size = int(meta["size"])
                     except ValueError:
                         raise TarFormatError("invalid pax size") from None
-                    if size < 0 or size > limits.max_layer_bytes:
+                    if size < 0 or size > max_bytes:
                         raise LimitExceededError(f"entry size in {self._what} exceeds the layer limit")
-                    padding = (-size) % BLOCK
-            pending = {}
-            long_name = long_link = None
-            if len(name) > limits.max_path_length:
-                raise LimitExceededError(f"path longer than {limits.max_path_length} in {self._what}")
+                uid = _pax_id(meta.get("uid"), _octal_small(header[108:116]))
+                gid = _pax_id(meta.get("gid"), _octal_small(header[116:124]))
+            else:
+                uid = _octal_small(header[108:116])
+                gid = _octal_small(header[116:124])
+            if len(name) > max_path:
+                raise LimitExceededError(f"path longer than {max_path} in {self._what}")
 
-            kind = _TYPEMAP.get(typeflag, OTHER)
-            if kind == REG and name.endswith("/"):
+            kind = typemap_get(typeflag, OTHER)
+            if kind == REG and name[-1:] == "/":
                 kind = DIR  # pre-POSIX archives mark directories by a trailing slash
             path = normalize(name, what=self._what)
             if kind == HARDLINK:
                 link = normalize(link, what=f"{self._what} hardlink target")
-            mode = _octal_small(header[100:108])
-            uid = _octal_small(header[108:116])
-            gid = _octal_small(header[116:124])
-            if meta:
-                uid = _pax_id(meta.get("uid"), uid)
-                gid = _pax_id(meta.get("gid"), gid)
+            padding = (-size) % BLOCK
             # Hardlinks, symlinks, devices, dirs carry no data even if size says so (GNU tar
             # writes 0; a hostile one might not). Skip whatever the header claims.
             if kind in (REG, OTHER):
                 self._remaining = size
                 self._padding = padding
             else:
-                self._remaining = 0
                 self._padding = size + padding
-            yield TarEntry(path, kind, size if kind == REG else 0, mode, uid, gid, link)
+                size = 0
+            yield (path, kind, size if kind == REG else 0, _octal_small(header[100:108]), uid, gid, link)
 
 
 def safe_join_parent(path: str) -> str:

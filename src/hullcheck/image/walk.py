@@ -99,8 +99,8 @@ def scan_tar(
     tar = TarStream(stream, limits, what=what)
     spool_dir = cache_dir() / "tmp"
     select = Selector(analyzers)
-    for e in tar:
-        path = e.path
+    for rec in tar.records():
+        path = rec[0]
         base_start = path.rfind("/") + 1
         if path.startswith(WHITEOUT, base_start):
             parent = path[: base_start - 1] or "/"
@@ -111,22 +111,23 @@ def scan_tar(
                 if name:
                     scan.whiteouts.append(parent.rstrip("/") + "/" + name)
             continue
-        files.append((path, e.kind, e.size, e.mode, e.uid, e.gid, e.linkname))
-        if e.kind != REG or not analyzers:
+        files.append(rec)
+        if rec[1] != REG or not analyzers:
             continue
-        wanting = select(path, e.size, e.mode)
+        size, mode = rec[2], rec[3]
+        wanting = select(path, size, mode)
         if not wanting:
             continue
-        if e.size > limits.max_file_read:
+        if size > limits.max_file_read:
             scan.artifacts.extend(
-                Artifact(analyzer=a.id, path=path, unknown=f"file of {e.size} bytes is over the read limit")
+                Artifact(analyzer=a.id, path=path, unknown=f"file of {size} bytes is over the read limit")
                 for a in wanting
             )
             continue
-        if e.size <= _IN_MEMORY:
+        if size <= _IN_MEMORY:
             data = tar.read()
             scan.artifacts.extend(
-                _run_analyzers(wanting, path, e.size, e.mode, lambda d=data: io.BytesIO(d), data)  # type: ignore[misc]
+                _run_analyzers(wanting, path, size, mode, lambda d=data: io.BytesIO(d), data)  # type: ignore[misc]
             )
         else:
             spool_dir.mkdir(parents=True, exist_ok=True)
@@ -137,7 +138,7 @@ def scan_tar(
                 def opener(fd: int = tmp_name) -> BinaryIO:
                     return os.fdopen(os.dup(fd), "rb")
 
-                scan.artifacts.extend(_run_analyzers(wanting, path, e.size, e.mode, opener))
+                scan.artifacts.extend(_run_analyzers(wanting, path, size, mode, opener))
     scan.uncompressed_bytes = tar.bytes_read
     return scan
 
