@@ -35,6 +35,7 @@ class ScanOptions:
     ignore_unfixed: bool = False
     registry_options: object = None  # hullcheck.image.registry.RegistryOptions
     ignore_file: Path | None = None  # .hullcheckignore (YAML), see docs/ignore-and-vex.md
+    ignore_entries: tuple[ignore.IgnoreEntry, ...] = ()  # more entries, e.g. a policy file's ``ignore:``
     vex_files: tuple[Path, ...] = ()  # OpenVEX or CycloneDX VEX documents
     today: date | None = None  # the day ignore-entry expiry is judged against (None: today, UTC)
     scanners: frozenset[str] = frozenset(SCANNERS)
@@ -80,12 +81,13 @@ def filter_findings(findings: Sequence[Finding], opts: ScanOptions) -> list[Find
 
 
 def load_rules(opts: ScanOptions) -> list[Rule]:
-    """VEX first (a supplier's statement about its product), then the ignore file's entries."""
+    """VEX first (a supplier's statement about its product), then the ignore file's entries, then
+    the policy file's (one rule set: the first entry that hides a finding wins)."""
     rules: list[Rule] = []
     if opts.vex_files:
         rules.append(vex.load(list(opts.vex_files)))
-    if opts.ignore_file is not None:
-        rules.extend(ignore.rules(ignore.load(opts.ignore_file), opts.today))
+    entries = ignore.load(opts.ignore_file) if opts.ignore_file is not None else []
+    rules.extend(ignore.rules([*entries, *opts.ignore_entries], opts.today))
     return rules
 
 

@@ -13,6 +13,7 @@ from hullcheck.cli.common import parse_outputs, write_atomic
 from hullcheck.errors import UsageError
 
 if TYPE_CHECKING:
+    from hullcheck.policy.config import Policy, PolicyException
     from hullcheck.policy.image_rules import ImageSubject
 
 
@@ -44,11 +45,12 @@ def check(
     inputs = load_inputs(list(paths or []))
     if root is not None:
         inputs = merge(inputs, load_root(root))
-    subjects = [_scan_image(ref, db) for ref in images or []]
+    subjects = [_scan_image(ref, db, pol) for ref in images or []]
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
                       services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
                       azure=inputs.azure, images=subjects)
-    result = dataclasses.replace(result, violations=tuple(add_lines(result.violations)))
+    result = dataclasses.replace(result, violations=tuple(add_lines(result.violations)),
+                                 expired_exceptions=result.expired_exceptions + _expired_ignores(subjects))
     for v in result.violations:
         if v.mode.value == "warn" and not v.excepted:
             print(f"hullcheck: warning: {v.rule} {v.resource.kind}/{v.resource.name}: {v.message}", file=sys.stderr)
@@ -65,14 +67,34 @@ def check(
         raise typer.Exit(1)
 
 
-def _scan_image(ref: str, db: Path | None) -> ImageSubject:
+def _scan_image(ref: str, db: Path | None, pol: Policy) -> ImageSubject:
     from hullcheck.cli.progress import layer_progress
     from hullcheck.model.violation import ResourceRef
     from hullcheck.policy.image_rules import ImageSubject
     from hullcheck.scan import ScanOptions, scan
 
     with layer_progress(0) as obs:
-        report = scan(ref, ScanOptions(db_path=db), observer=obs)
+        # the policy's ignore: entries hide findings as in `scan --policy`, before HC-PRD-001 sees them
+        report = scan(ref, ScanOptions(db_path=db, ignore_entries=pol.ignore), observer=obs)
     for w in report.warnings:
         print(f"hullcheck: warning: {w}", file=sys.stderr)
     return ImageSubject(ResourceRef("Image", ref), report)
+
+
+def _expired_ignores(subjects: list[ImageSubject]) -> tuple[PolicyException, ...]:
+    """The policy's ignore: entries that matched a vulnerability but have expired, listed with the
+    expired rule exceptions (the vulnerability HC-PRD-001 reports again, in ``container``)."""
+    import datetime as dt
+
+    from hullcheck.model.finding import Finding
+    from hullcheck.policy.config import PolicyException
+
+    out: dict[PolicyException, None] = {}
+    for s in subjects:
+        for a in s.report.annotations:
+            v = a.verdict
+            if a.expired and isinstance(a.finding, Finding) and v.expires:
+                out[PolicyException(rule="HC-PRD-001", reason=f"{v.reason} [{v.source}]", owner=v.owner or "*",
+                                    expires=dt.date.fromisoformat(v.expires), kind="Image", namespace="*",
+                                    name=s.resource.name, container=a.finding.id)] = None
+    return tuple(out)

@@ -19,6 +19,7 @@ from hullcheck.cli.common import (
 from hullcheck.cli.image import REF_HELP
 from hullcheck.errors import UsageError
 from hullcheck.match.ignore import DEFAULT_NAME as DEFAULT_IGNORE
+from hullcheck.match.ignore import IgnoreEntry
 from hullcheck.model.finding import SeverityLevel
 
 
@@ -41,6 +42,9 @@ def scan(
         help=f"ignore file (YAML); default {DEFAULT_IGNORE} in the current directory if present",
     ),
     vex: list[Path] = typer.Option(None, "--vex", help="OpenVEX or CycloneDX VEX document; repeatable"),
+    policy: Path = typer.Option(
+        None, "--policy", "-p", help="policy file (apiVersion: hullcheck.dev/v1): its ignore: entries apply too",
+    ),
     db: Path = typer.Option(None, "--db", envvar="HULLCHECK_DB", help="advisory database file"),
     severity: str = typer.Option(None, "--severity", help="only these severities, e.g. critical,high"),
     ignore_unfixed: bool = typer.Option(False, "--ignore-unfixed", help="drop findings without a fixed version"),
@@ -82,6 +86,7 @@ def scan(
         ignore_unfixed=ignore_unfixed,
         registry_options=registry_options(insecure, username, password_stdin),
         ignore_file=_ignore_file(ignorefile),
+        ignore_entries=_policy_ignore(policy),
         vex_files=tuple(vex or ()),
     )
     with layer_progress(0) as obs:
@@ -98,6 +103,14 @@ def scan(
         (level,) = gate
         if report.failing(level):  # only what remains after the ignore file and VEX
             raise typer.Exit(exit_code)
+
+
+def _policy_ignore(policy: Path | None) -> tuple[IgnoreEntry, ...]:
+    if policy is None:
+        return ()
+    from hullcheck.policy.config import load_policy
+
+    return load_policy(policy).ignore
 
 
 def _ignore_file(given: Path | None) -> Path | None:

@@ -10,14 +10,17 @@ ignore:
     owner: platform-team        # optional
 ```
 
-A top-level list (without ``ignore:``) is read the same way. Unknown keys are errors, so a typo
-(``expire:``) cannot silently make an exception permanent. ``expires`` is optional: some entries
-(a false positive) are meant to last; teams that want every entry dated can say so in review.
+A top-level list (without ``ignore:``) is read the same way, and so is the ``ignore:`` section of
+a policy file (``hullcheck.policy.config``): ``entries`` is the one parser behind both. Unknown
+keys are errors, so a typo (``expire:``) cannot silently make an exception permanent.
+``expires`` is optional: some entries (a false positive) are meant to last; teams that want every
+entry dated can say so in review.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -153,26 +156,33 @@ def parse(text: str, name: str) -> list[IgnoreEntry]:
         top_line = doc[_LINE]
     else:
         items, top_line = doc, 1
+    return entries(items, f"{name}:{top_line}", lambda _i, item: f"{name}:{item[_LINE]}")
+
+
+def entries(items: Any, where: str, where_of: Callable[[int, dict[str, Any]], str]) -> list[IgnoreEntry]:
+    """Validated entries from a loaded YAML list: the one parser behind ``.hullcheckignore`` and
+    the policy file's ``ignore:`` section. ``where`` names the list in errors, ``where_of(i, item)``
+    an entry (``FILE:LINE``), which is also the entry's ``source`` in reports."""
     if not isinstance(items, list):
-        raise UsageError(f"{name}:{top_line}: 'ignore' must be a list of entries")
+        raise UsageError(f"{where}: 'ignore' must be a list of entries")
     out = []
-    for item in items:
+    for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise UsageError(f"{name}:{top_line}: each entry must be a mapping with at least 'id' and 'reason'")
-        where = f"{name}:{item[_LINE]}"
+            raise UsageError(f"{where}: each entry must be a mapping with at least 'id' and 'reason'")
+        at = where_of(i, item)
         unknown = set(item) - _KEYS - {_LINE}
         if unknown:
             allowed = ", ".join(sorted(_KEYS))
-            raise UsageError(f"{where}: unknown key {sorted(map(str, unknown))[0]!r} (allowed: {allowed})")
+            raise UsageError(f"{at}: unknown key {sorted(map(str, unknown))[0]!r} (allowed: {allowed})")
         exp = item.get("expires")
         out.append(IgnoreEntry(
-            id=_text(item, "id", where, required=True),
-            reason=_text(item, "reason", where, required=True),
-            source=where,
-            package=_text(item, "package", where),
-            path=_text(item, "path", where),
-            expires=_date(exp, where) if exp is not None else None,
-            owner=_text(item, "owner", where),
+            id=_text(item, "id", at, required=True),
+            reason=_text(item, "reason", at, required=True),
+            source=at,
+            package=_text(item, "package", at),
+            path=_text(item, "path", at),
+            expires=_date(exp, at) if exp is not None else None,
+            owner=_text(item, "owner", at),
         ))
     return out
 

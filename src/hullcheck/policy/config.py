@@ -1,4 +1,6 @@
-"""The policy file (``apiVersion: hullcheck.dev/v1``, ``kind: Policy``): profile, modes, parameters, exceptions."""
+"""The policy file (``apiVersion: hullcheck.dev/v1``, ``kind: Policy``): profile, modes, parameters, exceptions,
+and ``ignore:`` entries (the ``.hullcheckignore`` entries, read by the same parser, for ``scan --policy`` and
+``check --image``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.errors import UsageError
+from hullcheck.match import ignore as ignorefile
 from hullcheck.model.finding import SeverityLevel
 from hullcheck.model.violation import Mode
 from hullcheck.policy.catalog import PROFILES, RULES
@@ -54,6 +57,7 @@ class Policy:
     rule_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exceptions: tuple[PolicyException, ...] = ()
     custom_rules: tuple[CustomRule, ...] = ()
+    ignore: tuple[ignorefile.IgnoreEntry, ...] = ()  # vulnerability/secret/check exceptions for image scans
 
     def mode_of(self, rule: str) -> Mode:
         return self.rule_modes.get(rule, self.mode)
@@ -94,7 +98,9 @@ def _date(value: Any, where: str) -> dt.date:
         raise PolicyFileError(f"{where}: expires must be a date like 2026-12-31, not {value!r}") from None
 
 
-def parse_policy(doc: Any, where: str = "policy") -> Policy:
+def parse_policy(doc: Any, where: str = "policy", lines: Mapping[tuple[Any, ...], int] | None = None) -> Policy:
+    """``lines``: node paths to 1-based lines (``policy.locate.node_lines``), so that an ``ignore:``
+    entry's source reads ``FILE:LINE`` as in ``.hullcheckignore``; without them, ``FILE: ignore[N]``."""
     if not isinstance(doc, dict):
         raise PolicyFileError(f"{where}: a policy is a mapping with apiVersion: {API_VERSION}")
     if doc.get("apiVersion") != API_VERSION:
@@ -102,7 +108,7 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
     if doc.get("kind", "Policy") != "Policy":
         raise PolicyFileError(f"{where}: kind must be Policy")
     known = {"apiVersion", "kind", "metadata", "profile", "k8sVersion", "mode", "rules", "parameters", "exceptions",
-             "customRules"}
+             "customRules", "ignore"}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise PolicyFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
@@ -152,7 +158,24 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
         ))
     version = doc.get("k8sVersion")
     return Policy(profile, None if version is None else str(version), mode, rule_modes, frozenset(disabled),
-                  dict(params), rule_params, tuple(excs), tuple(custom))
+                  dict(params), rule_params, tuple(excs), tuple(custom), tuple(_ignore(doc, where, lines or {})))
+
+
+def _ignore(doc: dict[str, Any], where: str, lines: Mapping[tuple[Any, ...], int]) -> list[ignorefile.IgnoreEntry]:
+    if doc.get("ignore") is None:
+        return []
+
+    def where_of(i: int, _item: dict[str, Any]) -> str:
+        line = lines.get(("ignore", i))
+        return f"{where}:{line}" if line else f"{where}: ignore[{i}]"
+
+    line = lines.get(("ignore",))
+    try:
+        return ignorefile.entries(doc["ignore"], f"{where}:{line}" if line else f"{where}: ignore", where_of)
+    except PolicyFileError:
+        raise
+    except UsageError as e:
+        raise PolicyFileError(e.message) from None
 
 
 def _custom_rules(items: Any, where: str, rule_modes: dict[str, Mode]) -> list[CustomRule]:
@@ -193,9 +216,16 @@ def load_policy(path: Path) -> Policy:
     except OSError as e:
         raise PolicyFileError(f"{path}: cannot read policy: {e.strerror or e}") from e
     try:
-        docs = [d for d in load_documents(data) if d is not None]
+        loaded = load_documents(data)
     except YamlError as e:
         raise PolicyFileError(f"{path}:{e.line}: {e.message}" if e.line else f"{path}: {e.message}") from e
+    docs = [d for d in loaded if d is not None]
     if len(docs) != 1:
         raise PolicyFileError(f"{path}: a policy file holds exactly one YAML document")
-    return parse_policy(docs[0], str(path))
+    lines: dict[tuple[Any, ...], int] = {}
+    if isinstance(docs[0], dict) and docs[0].get("ignore"):
+        from hullcheck.policy.locate import node_lines
+
+        index = next(i for i, d in enumerate(loaded) if d is not None)
+        lines = node_lines(data.decode("utf-8", errors="replace"), {index}).get(index, {})
+    return parse_policy(docs[0], str(path), lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from hullcheck.baseimage import BaseSummary, summarize
 from hullcheck.match.suppress import AnyFinding, Suppressed
 from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding, SeverityLevel
@@ -105,3 +106,8 @@ def suppression_note(s: Suppressed) -> str:
     if v.owner:
         text += f", owner {v.owner}"
     return f"{text} [{v.source}]"
+
+
+def base_summary(r: ScanReport) -> BaseSummary:
+    """Base-image layers vs the application's, over the findings that remain after exceptions."""
+    return summarize(r.metadata, r.catalog.distro, r.catalog.packages, r.findings)

@@ -16,6 +16,7 @@ from hullcheck.match.suppress import AnyFinding
 from hullcheck.model.finding import Finding, SeverityLevel
 from hullcheck.report.common import (
     SEVERITIES,
+    base_summary,
     fixed_text,
     id_of,
     layer_of,
@@ -168,6 +169,9 @@ def render(r: ScanReport) -> str:
         f"<strong>{len(r.misconfigurations)}</strong> misconfigurations; {len(r.suppressed)} hidden by exceptions.</p>",
     ]
     body += [f'<p class="note">warning: {e(w)}</p>' for w in r.warnings]
+    base = base_summary(r)
+    if base.line and r.findings:
+        body.append(f"<p>{e(base.line)}</p>")
     body.append('<div class="charts"><figure>' + severity_chart(items) + "<figcaption>by severity</figcaption></figure>"
                 "<figure>" + layer_chart(r, items) + "<figcaption>by layer</figcaption></figure></div>")
     if r.findings:

@@ -6,11 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from hullcheck import jsontext
+from hullcheck.baseimage import BaseSummary
 from hullcheck.match.suppress import AnyFinding, Suppressed
 from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding
 from hullcheck.model.serde import distro_to_dict, location_to_dict
-from hullcheck.report.common import kind
+from hullcheck.report.common import base_summary, kind
 from hullcheck.scan import REPORT_SCHEMA, ScanReport
 
 
@@ -92,6 +93,24 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def base_to_dict(b: BaseSummary) -> dict[str, Any] | None:
+    s = b.split
+    if not s.base_layers:
+        return None
+    return {
+        "layers": list(range(s.base_layers)),
+        "detected_by": s.method,
+        "name": s.name or None,
+        "name_source": s.name_source or None,
+        "release": b.release or None,
+        "findings": b.base_findings,
+        "fixed_in_release": b.fixed_in_release,
+        "fixed_packages": list(b.fixed_packages),
+        "app_findings": b.app_findings,
+        "summary": b.line,
+    }
+
+
 def _with_note(d: dict[str, Any], f: AnyFinding, notes: dict[int, Suppressed]) -> dict[str, Any]:
     note = notes.get(id(f))
     d["exception"] = exception_to_dict(note) if note is not None else None
@@ -123,6 +142,7 @@ def to_dict(r: ScanReport) -> dict[str, Any]:
         "started_at": r.started_at,
         "image": image,
         "distro": distro_to_dict(r.catalog.distro) if r.catalog.distro else None,
+        "base_image": base_to_dict(base_summary(r)),
         "summary": {
             "packages": len(r.catalog.packages),
             "findings": len(r.findings),

@@ -15,6 +15,7 @@ from hullcheck.model.finding import Finding
 from hullcheck.report.common import (
     KIND_TITLES,
     SEVERITIES,
+    base_summary,
     fixed_text,
     id_of,
     severity_counts,
@@ -95,6 +96,10 @@ def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
         notes.append(f"**{expired} exception(s) expired** and no longer hide their finding")
     if notes:
         b.add("; ".join(notes) + ".", required=True)
+        b.add("", required=True)
+    base = base_summary(r)
+    if base.line and r.findings:
+        b.add(esc(base.line), required=True)
         b.add("", required=True)
     if total == 0:
         b.add("No findings. :white_check_mark:", required=True)

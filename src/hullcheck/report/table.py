@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hullcheck.model.finding import Finding, SeverityLevel
-from hullcheck.report.common import id_of, suppression_note, where_of
+from hullcheck.report.common import base_summary, id_of, suppression_note, where_of
 from hullcheck.scan import ScanReport
 
 _STYLE = {
@@ -20,16 +20,6 @@ _STYLE = {
     SeverityLevel.NEGLIGIBLE: "dim",
     SeverityLevel.UNKNOWN: "dim",
 }
-
-
-def _base_layer_count(r: ScanReport) -> int:
-    """Layers up to the last one whose packages include the distro's (the base image)."""
-    if r.metadata is None:
-        return 0
-    os_layers = [f.package.layer_index for f in r.findings if f.package.type.value in ("deb", "apk", "rpm")]
-    pkg_layers = [p.layer_index for p in r.catalog.packages if p.type.value in ("deb", "apk", "rpm")]
-    layers = [x for x in (os_layers or pkg_layers) if x is not None]
-    return (min(layers) + 1) if layers else 0
 
 
 def _table(title: str, findings: list[Finding], noted: set[int]) -> Table:
@@ -71,18 +61,22 @@ def render(r: ScanReport) -> str:
     if r.secrets or r.misconfigurations:
         counts += f", {len(r.secrets)} secrets, {len(r.misconfigurations)} misconfigurations"
     console.print(counts)
-    base = _base_layer_count(r)
-    base_f = [f for f in r.findings if f.package.layer_index is not None and f.package.layer_index < base]
+    summary = base_summary(r)
+    split = summary.split
+    base_f = [f for f in r.findings if split.is_base(f.package.layer_index)]
     base_ids = {id(f) for f in base_f}
     app_f = [f for f in r.findings if id(f) not in base_ids]
     noted = {id(a.finding) for a in r.annotations}
     if base_f:
-        console.print(_table(f"base image layers (0-{base - 1})", base_f, noted))
+        n = split.base_layers
+        console.print(_table("base image layers " + ("(0)" if n == 1 else f"(0-{n - 1})"), base_f, noted))
     if app_f:
-        console.print(_table("application layers", app_f, noted))
+        console.print(_table("application layers" if split.base_layers else "all layers", app_f, noted))
     fixed = sum(1 for f in r.findings if f.fixed_versions)
     if r.findings:
         console.print(f"{fixed} of {len(r.findings)} have a fixed version")
+    if summary.line:
+        console.print(Text(summary.line))
     if r.secrets:
         rows = [(s.severity, s.rule_id, s.title, where_of(s) + (f"  {s.match}" if s.match else ""),
                  _layer(s.layer_index)) for s in r.secrets]
