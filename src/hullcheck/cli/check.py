@@ -9,10 +9,22 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hullcheck.cli.common import parse_outputs, write_atomic
+from hullcheck.cli.common import (
+    INSECURE,
+    PASSWORD_STDIN,
+    PLATFORM,
+    USERNAME,
+    parse_outputs,
+    registry_options,
+    write_atomic,
+)
 from hullcheck.errors import UsageError
 
+PROVENANCE_RULE = "HC-PRD-002"  # the one rule that reads attestations from the registry
+
 if TYPE_CHECKING:
+    from hullcheck.image.registry import RegistryOptions
+    from hullcheck.model import Platform
     from hullcheck.policy.image_rules import ImageSubject
 
 
@@ -25,8 +37,12 @@ def check(
     profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
     k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
     formats: list[str] = typer.Option(
-        None, "--format", "-f", help="FORMAT or FORMAT=FILE; repeatable (table, json). Default: table."
+        None, "--format", "-f", help="FORMAT or FORMAT=FILE; repeatable (table, json, sarif). Default: table."
     ),
+    platform: str = PLATFORM,
+    insecure: list[str] = INSECURE,
+    username: str = USERNAME,
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Check manifests against the Pod Security Standards or the production profile."""
     from hullcheck.policy.config import Policy, load_policy
@@ -44,7 +60,15 @@ def check(
     inputs = load_inputs(list(paths or []))
     if root is not None:
         inputs = merge(inputs, load_root(root))
-    subjects = [_scan_image(ref, db) for ref in images or []]
+    subjects: list[ImageSubject] = []
+    if images:
+        from hullcheck.image.platform import parse_platform
+
+        reg = registry_options(insecure, username, password_stdin)
+        plat = parse_platform(platform) if platform else None
+        chosen = profile or pol.profile
+        lookup = chosen == "production" and PROVENANCE_RULE not in pol.disabled
+        subjects = [_scan_image(ref, db, reg, plat, lookup) for ref in images]
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
                       services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
                       azure=inputs.azure, images=subjects)
@@ -65,14 +89,26 @@ def check(
         raise typer.Exit(1)
 
 
-def _scan_image(ref: str, db: Path | None) -> ImageSubject:
+def _scan_image(ref: str, db: Path | None, reg: RegistryOptions, plat: Platform | None,
+                lookup: bool) -> ImageSubject:
     from hullcheck.cli.progress import layer_progress
+    from hullcheck.image.reference import parse_reference
+    from hullcheck.model import Transport
     from hullcheck.model.violation import ResourceRef
     from hullcheck.policy.image_rules import ImageSubject
     from hullcheck.scan import ScanOptions, scan
 
     with layer_progress(0) as obs:
-        report = scan(ref, ScanOptions(db_path=db), observer=obs)
+        report = scan(ref, ScanOptions(db_path=db, platform=plat, registry_options=reg), observer=obs)
     for w in report.warnings:
         print(f"hullcheck: warning: {w}", file=sys.stderr)
-    return ImageSubject(ResourceRef("Image", ref), report)
+    subject = ImageSubject(ResourceRef("Image", ref), report)
+    parsed = parse_reference(ref)
+    if lookup and parsed.transport is Transport.REGISTRY:
+        from hullcheck.image.registry.attestations import find_attestations
+
+        found = find_attestations(parsed, sorted(subject.digests), options=reg)
+        for problem in found.problems:
+            print(f"hullcheck: warning: {ref}: attestation: {problem}", file=sys.stderr)
+        subject = dataclasses.replace(subject, attestations=found)
+    return subject
