@@ -10,6 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -28,6 +29,7 @@ from tests.conftest import REPO
 from tests.image.build import ImageSpec, d, f, oci_layout
 from tests.image.registry import servers
 from tests.image.registry.servers import RegistryServer
+from tests.report.test_sarif import validate
 
 from . import attestations as att
 
@@ -125,9 +127,17 @@ def test_find_attestations_in_every_layout(setup: Setup, tmp_path: Path) -> None
 def test_check_accepts_attestations_through_the_registry_flags(setup: Setup, tmp_path: Path) -> None:
     names = ("none", "cosign", "referrer", "wrong", "bundle", "sbomonly", "buildkit", "labels")
     images = [a for n in names for a in ("--image", setup.ref(n))]
+    sarif = tmp_path / "check.sarif"
     r = _check(setup, tmp_path, *images, "--insecure-registry", setup.server.host, "--platform", "linux/amd64",
-               "--format", "json", password=setup.server.password)
+               "--format", "json", "--format", f"sarif={sarif}", password=setup.server.password)
     assert r.returncode == 1, r.stderr
+    # image violations in SARIF sit at the image reference
+    doc = json.loads(sarif.read_text())
+    validate(doc)
+    located = {(x["ruleId"], unquote(x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]))
+               for x in doc["runs"][0]["results"]}
+    assert {v["rule"] for v in json.loads(r.stdout)["violations"]} == {rule for rule, _ in located}
+    assert ("HC-PRD-002", setup.ref("none")) in located
     prov = {v["resource"]["name"].split("/prov/")[1].split(":")[0]: v["message"]
             for v in json.loads(r.stdout)["violations"] if v["rule"] == "HC-PRD-002"}
     assert set(prov) == {"none", "wrong", "sbomonly"}, prov
