@@ -78,7 +78,7 @@ def setup(registry_server: RegistryServer, tmp_path_factory: pytest.TempPathFact
     layout = oci_layout(tmp / "img", {"plain": ImageSpec([layer]),
                                       "labelled": ImageSpec([layer], config={"Labels": LABELS})})
     opts = RegistryOptions(username=registry_server.username, password=registry_server.password)
-    for name in ("none", "cosign", "referrer", "wrong", "bundle", "sbomonly"):
+    for name in ("none", "cosign", "referrer", "wrong", "bundle", "sbomonly", "broken"):
         registry_server.push_layout(layout, "plain", f"prov/{name}", "1.0")
     registry_server.push_layout(layout, "plain", "prov/buildkit", "img")
     registry_server.push_layout(layout, "labelled", "prov/labels", "1.0")
@@ -97,6 +97,9 @@ def setup(registry_server: RegistryServer, tmp_path_factory: pytest.TempPathFact
                       "application/vnd.dev.sigstore.bundle.v0.3+json")
     att.push_referrer(registry_server, "prov/sbomonly", digest, tmp,
                       att.statement(digest, att.CYCLONEDX), INTOTO_JSON)
+    # a garbage document next to a good one: reported, and the good one still counts
+    att.push_referrer(registry_server, "prov/broken", digest, tmp, b'{"payloadType": 3', DSSE_ENVELOPE)
+    att.push_cosign(registry_server, "prov/broken", digest, signed, att.SLSA_V02)
     att.push_buildkit_index(registry_server, "prov/buildkit", "1.0", digest, att.statement(digest, att.SLSA_V02))
     config = tmp / "docker-config"
     config.mkdir()
@@ -106,10 +109,10 @@ def setup(registry_server: RegistryServer, tmp_path_factory: pytest.TempPathFact
 def test_find_attestations_in_every_layout(setup: Setup, tmp_path: Path) -> None:
     opts = RegistryOptions(username=setup.server.username, password=setup.server.password)
 
-    def found(name: str) -> list[tuple[str, str, frozenset[str], bool]]:
+    def found(name: str, problems: int = 0) -> list[tuple[str, str, frozenset[str], bool]]:
         ref = parse_reference(setup.ref(name))
         lookup = find_attestations(ref, [setup.digest], options=opts)
-        assert lookup.problems == ()
+        assert len(lookup.problems) == problems, lookup.problems
         return [(a.via, a.statement.predicate_type, a.statement.subject_digests, a.envelope is not None)
                 for a in lookup.found]
 
@@ -120,12 +123,13 @@ def test_find_attestations_in_every_layout(setup: Setup, tmp_path: Path) -> None
     assert found("bundle") == [("referrers", att.SLSA_V1, me, True)]
     assert found("sbomonly") == [("referrers", att.CYCLONEDX, me, False)]
     assert found("buildkit") == [("image index", att.SLSA_V02, me, False)]
+    assert found("broken", problems=1) == found("cosign")
     (wrong,) = found("wrong")
     assert wrong[2] != me and wrong[1] == att.SLSA_V1
 
 
 def test_check_accepts_attestations_through_the_registry_flags(setup: Setup, tmp_path: Path) -> None:
-    names = ("none", "cosign", "referrer", "wrong", "bundle", "sbomonly", "buildkit", "labels")
+    names = ("none", "cosign", "referrer", "wrong", "bundle", "sbomonly", "buildkit", "labels", "broken")
     images = [a for n in names for a in ("--image", setup.ref(n))]
     sarif = tmp_path / "check.sarif"
     r = _check(setup, tmp_path, *images, "--insecure-registry", setup.server.host, "--platform", "linux/amd64",
@@ -138,6 +142,8 @@ def test_check_accepts_attestations_through_the_registry_flags(setup: Setup, tmp
                for x in doc["runs"][0]["results"]}
     assert {v["rule"] for v in json.loads(r.stdout)["violations"]} == {rule for rule, _ in located}
     assert ("HC-PRD-002", setup.ref("none")) in located
+    (warning,) = [x for x in r.stderr.splitlines() if "attestation:" in x]
+    assert setup.ref("broken") in warning and "not valid JSON" in warning
     prov = {v["resource"]["name"].split("/prov/")[1].split(":")[0]: v["message"]
             for v in json.loads(r.stdout)["violations"] if v["rule"] == "HC-PRD-002"}
     assert set(prov) == {"none", "wrong", "sbomonly"}, prov

@@ -45,6 +45,7 @@ def check(
     password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Check manifests against the Pod Security Standards or the production profile."""
+    from hullcheck.policy.catalog import PROFILES
     from hullcheck.policy.config import Policy, load_policy
     from hullcheck.policy.engine import evaluate
     from hullcheck.policy.inputs import load_inputs, load_root, merge
@@ -54,6 +55,8 @@ def check(
 
     outputs = parse_outputs(formats, FORMATS)
     pol = load_policy(policy) if policy else Policy()
+    if profile is not None and profile not in PROFILES:  # before minutes of image scanning, not after
+        raise UsageError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
     version = parse_version(k8s_version or pol.k8s_version)
     if not paths and root is None and not images:
         raise UsageError("give at least one PATH (or --root DIR, --image REF)")
@@ -67,7 +70,11 @@ def check(
         reg = registry_options(insecure, username, password_stdin)
         plat = parse_platform(platform) if platform else None
         chosen = profile or pol.profile
-        lookup = chosen == "production" and PROVENANCE_RULE not in pol.disabled
+        # Attestations are looked up only when HC-PRD-002 runs and would read them.
+        required = bool(pol.params_for(PROVENANCE_RULE).get("require_attestation"))
+        lookup = None
+        if chosen == "production" and PROVENANCE_RULE not in pol.disabled:
+            lookup = "always" if required else "unlabelled"
         subjects = [_scan_image(ref, db, reg, plat, lookup) for ref in images]
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
                       services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,
@@ -90,12 +97,12 @@ def check(
 
 
 def _scan_image(ref: str, db: Path | None, reg: RegistryOptions, plat: Platform | None,
-                lookup: bool) -> ImageSubject:
+                lookup: str | None) -> ImageSubject:
     from hullcheck.cli.progress import layer_progress
     from hullcheck.image.reference import parse_reference
     from hullcheck.model import Transport
     from hullcheck.model.violation import ResourceRef
-    from hullcheck.policy.image_rules import ImageSubject
+    from hullcheck.policy.image_rules import PROVENANCE_LABELS, ImageSubject
     from hullcheck.scan import ScanOptions, scan
 
     with layer_progress(0) as obs:
@@ -104,6 +111,10 @@ def _scan_image(ref: str, db: Path | None, reg: RegistryOptions, plat: Platform 
         print(f"hullcheck: warning: {w}", file=sys.stderr)
     subject = ImageSubject(ResourceRef("Image", ref), report)
     parsed = parse_reference(ref)
+    if lookup == "unlabelled" and report.metadata is not None:
+        labels = dict(report.metadata.labels)
+        if all(labels.get(k) for k in PROVENANCE_LABELS):
+            lookup = None  # the labels are enough
     if lookup and parsed.transport is Transport.REGISTRY:
         from hullcheck.image.registry.attestations import find_attestations
 
