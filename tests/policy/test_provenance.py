@@ -207,3 +207,18 @@ def test_documents_are_hostile_until_parsed(tmp_path: Path) -> None:
                     (b"[" * 100_000, INTOTO_JSON)):
         with pytest.raises(AttestationError):
             read_document(bad, mt)
+
+
+@pytest.mark.parametrize("content, message", [(None, "cannot read attestation key"),
+                                              (b"not a key", "is not a PEM public key")])
+def test_bad_attestation_key_fails_before_scanning(run_cli, tmp_path: Path, content: bytes | None,
+                                                   message: str) -> None:
+    key = tmp_path / "cosign.pub"
+    if content is not None:
+        key.write_bytes(content)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"apiVersion: hullcheck.dev/v1\nrules:\n  HC-PRD-002: {{params: {{attestation_keys: [{key}]}}}}\n")
+    # the registry at port 1 is unreachable: reaching it would be another error (exit 3)
+    r = run_cli("check", "--image", "127.0.0.1:1/shop/app:1.0", "--db", str(tmp_path / "none.db"),
+                "--policy", str(policy))
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -71,10 +71,13 @@ def check(
         plat = parse_platform(platform) if platform else None
         chosen = profile or pol.profile
         # Attestations are looked up only when HC-PRD-002 runs and would read them.
-        required = bool(pol.params_for(PROVENANCE_RULE).get("require_attestation"))
+        params = pol.params_for(PROVENANCE_RULE)
         lookup = None
         if chosen == "production" and PROVENANCE_RULE not in pol.disabled:
-            lookup = "always" if required else "unlabelled"
+            from hullcheck.policy.image_rules import attestation_keys
+
+            attestation_keys(params)  # a missing key file fails now, not after the scans
+            lookup = "always" if params.get("require_attestation") else "unlabelled"
         subjects = [_scan_image(ref, db, reg, plat, lookup) for ref in images]
     result = evaluate(inputs.workloads, pol, profile or pol.profile, version,
                       services=inputs.services, dockerfiles=inputs.dockerfiles, host_files=inputs.host_files,

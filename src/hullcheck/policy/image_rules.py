@@ -8,7 +8,7 @@ it in its registry (looked up by the CLI before the rules run: rules do no netwo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -63,7 +63,7 @@ def check_provenance(s: ImageSubject, ctx: Context) -> Iterator[Hit]:
     require = bool(ctx.params.get("require_attestation", False))
     if not missing and not require:
         return
-    good, why = _attested(s, _keys(ctx.params.get("attestation_keys")))
+    good, why = _attested(s, attestation_keys(ctx.params))
     if good:
         return
     if missing and not require:
@@ -72,7 +72,9 @@ def check_provenance(s: ImageSubject, ctx: Context) -> Iterator[Hit]:
         yield Hit(f"{why} (provenance attestation required)", "attestations")
 
 
-def _keys(value: Any) -> tuple[Any, ...]:
+def attestation_keys(params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """HC-PRD-002's ``attestation_keys``, loaded (a usage error when a file is missing or not a key)."""
+    value = params.get("attestation_keys")
     if not value:
         return ()
     if isinstance(value, str):
