@@ -121,3 +121,20 @@ def push_buildkit_index(server: Any, repo: str, tag: str, image_digest: str, stm
              "annotations": {"vnd.docker.reference.type": "attestation-manifest",
                              "vnd.docker.reference.digest": image_digest}}]}
         return client.put_manifest(repo, tag, json.dumps(index).encode(), OCI_INDEX)
+
+
+# -- the same layouts in an OCI image layout on disk (buildx --output type=oci, oras copy -r, cosign save)
+
+def layout_blob(root: Path, data: bytes, media_type: str, **extra: Any) -> dict[str, Any]:
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    path = root / "blobs" / "sha256" / digest.split(":")[1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return {"mediaType": media_type, "digest": digest, "size": len(data), **extra}
+
+
+def layout_manifest(root: Path, layers: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    config = layout_blob(root, b"{}", "application/vnd.oci.empty.v1+json")
+    body = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": layers,
+                       **fields}).encode()
+    return layout_blob(root, body, OCI_MANIFEST)

@@ -67,14 +67,22 @@ def _check(s: Setup, tmp: Path, *args: str, password: str | None = None) -> subp
                           input=password or "", capture_output=True, text=True, env=_env(s, tmp), timeout=300)
 
 
+LAYER = [d("app/"), f("app/run.sh", "#!/bin/sh\necho shop\n", 0o755)]
+
+
 @pytest.fixture(scope="module")
-def setup(registry_server: RegistryServer, tmp_path_factory: pytest.TempPathFactory) -> Setup:
-    tmp = tmp_path_factory.mktemp("provenance")
-    db = tmp / "adv.db"
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("provenance-db") / "adv.db"
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    subprocess.run([sys.executable, "-m", "hullcheck", "db", "import", "--fresh", "--db", str(db),
+    subprocess.run([sys.executable, "-m", "hullcheck", "db", "import", "--fresh", "--db", str(path),
                     str(REPO / "examples" / "advisories")], check=True, capture_output=True, env=env, timeout=300)
-    layer = [d("app/"), f("app/run.sh", "#!/bin/sh\necho shop\n", 0o755)]
+    return path
+
+
+@pytest.fixture(scope="module")
+def setup(registry_server: RegistryServer, tmp_path_factory: pytest.TempPathFactory, db: Path) -> Setup:
+    tmp = tmp_path_factory.mktemp("provenance")
+    layer = LAYER
     layout = oci_layout(tmp / "img", {"plain": ImageSpec([layer]),
                                       "labelled": ImageSpec([layer], config={"Labels": LABELS})})
     opts = RegistryOptions(username=registry_server.username, password=registry_server.password)
@@ -222,3 +230,55 @@ def test_bad_attestation_key_fails_before_scanning(run_cli, tmp_path: Path, cont
     r = run_cli("check", "--image", "127.0.0.1:1/shop/app:1.0", "--db", str(tmp_path / "none.db"),
                 "--policy", str(policy))
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_attestations_in_an_oci_layout(run_cli, tmp_path: Path, db: Path) -> None:
+    """BuildKit's OCI export (an image index with an attestation manifest), a referrer listed in
+    index.json, and a cosign ``.att`` tag, as layouts on disk hold them."""
+    root = oci_layout(tmp_path / "all", {"1.0": ImageSpec([LAYER])})
+    plain = oci_layout(tmp_path / "plain", {"1.0": ImageSpec([LAYER])})
+    index = json.loads((root / "index.json").read_text())
+    (image,) = index["manifests"]
+    digest = image["digest"]
+    key, pub = att.new_key(tmp_path, "k")
+    bk_layer = att.layout_blob(root, att.statement(digest, att.SLSA_V02, "v0.1"), INTOTO_JSON,
+                               annotations={"in-toto.io/predicate-type": att.SLSA_V02})
+    bk = att.layout_manifest(root, [bk_layer], annotations={})
+    bk["annotations"] = {"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": digest}
+    bk["platform"] = {"os": "unknown", "architecture": "unknown"}
+    image_index = att.layout_blob(root, json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                                                    "manifests": [image, bk]}).encode(),
+                                  "application/vnd.oci.image.index.v1+json",
+                                  annotations={"org.opencontainers.image.ref.name": "1.0"})
+    ref_layer = att.layout_blob(root, att.statement(digest), INTOTO_JSON)
+    referrer = att.layout_manifest(root, [ref_layer], artifactType=INTOTO_JSON,
+                                   subject={"mediaType": image["mediaType"], "digest": digest, "size": image["size"]})
+    referrer["artifactType"] = INTOTO_JSON
+    elsewhere = "sha256:" + "c" * 64
+    stray = att.layout_manifest(root, [att.layout_blob(root, att.statement(elsewhere), INTOTO_JSON)],
+                                subject={"mediaType": image["mediaType"], "digest": elsewhere, "size": 1})
+    cosign_layer = att.layout_blob(root, att.envelope(att.statement(digest, att.SLSA_V1), key), DSSE_ENVELOPE)
+    cosign = att.layout_manifest(root, [cosign_layer])
+    cosign["annotations"] = {"org.opencontainers.image.ref.name": digest.replace(":", "-") + ".att"}
+    hostile = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "../../etc/passwd", "size": 3}
+    index["manifests"] = [image_index, referrer, stray, cosign, hostile]
+    (root / "index.json").write_text(json.dumps(index))
+
+    from hullcheck.image.attestations import find_layout_attestations
+
+    lookup = find_layout_attestations(root, [digest])
+    got = sorted((a.via, a.statement.predicate_type, a.envelope is not None) for a in lookup.found)
+    assert got == sorted([("image index", att.SLSA_V02, False), ("referrers", att.SLSA_V1, False),
+                          (f"cosign tag {digest.replace(':', '-')}.att", att.SLSA_V1, True)])
+    assert all(a.statement.subject_digests == {digest} for a in lookup.found)
+    assert len(lookup.problems) == 1 and "invalid digest" in lookup.problems[0]
+
+    r = run_cli("check", "--image", f"oci:{root}:1.0", "--image", f"oci:{plain}:1.0", "--db", str(db),
+                "--format", "json")
+    assert r.returncode == 1, r.stderr
+    prov = [v["resource"]["name"] for v in json.loads(r.stdout)["violations"] if v["rule"] == "HC-PRD-002"]
+    assert prov == [f"oci:{plain}:1.0"]
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"apiVersion: hullcheck.dev/v1\nrules:\n  HC-PRD-002: {{params: {{attestation_keys: [{pub}]}}}}\n")
+    r = run_cli("check", "--image", f"oci:{root}:1.0", "--db", str(db), "--policy", str(policy), "--format", "json")
+    assert [v for v in json.loads(r.stdout)["violations"] if v["rule"] == "HC-PRD-002"] == []

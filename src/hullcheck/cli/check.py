@@ -118,10 +118,16 @@ def _scan_image(ref: str, db: Path | None, reg: RegistryOptions, plat: Platform 
         labels = dict(report.metadata.labels)
         if all(labels.get(k) for k in PROVENANCE_LABELS):
             lookup = None  # the labels are enough
+    found = None
     if lookup and parsed.transport is Transport.REGISTRY:
         from hullcheck.image.registry.attestations import find_attestations
 
         found = find_attestations(parsed, sorted(subject.digests), options=reg)
+    elif lookup and parsed.transport is Transport.OCI_LAYOUT and parsed.path:
+        from hullcheck.image.attestations import find_layout_attestations
+
+        found = find_layout_attestations(Path(parsed.path), sorted(subject.digests))
+    if found is not None:
         for problem in found.problems:
             print(f"hullcheck: warning: {ref}: attestation: {problem}", file=sys.stderr)
         subject = dataclasses.replace(subject, attestations=found)

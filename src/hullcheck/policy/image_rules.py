@@ -19,7 +19,7 @@ from hullcheck.model.violation import ResourceRef
 from hullcheck.policy.rules import Context, Hit, Rule
 
 if TYPE_CHECKING:
-    from hullcheck.image.registry.attestations import AttestationLookup, FoundAttestation
+    from hullcheck.image.attestations import AttestationLookup, FoundAttestation
 
 PROVENANCE_LABELS = ("org.opencontainers.image.source", "org.opencontainers.image.revision")
 
@@ -95,7 +95,7 @@ def _attested(s: ImageSubject, keys: tuple[Any, ...]) -> tuple[bool, str]:
     """(an acceptable provenance attestation is attached, else why not, as a clause)."""
     lookup = s.attestations
     if lookup is None:
-        return False, "no provenance attestation could be looked up (the image is not in a registry)"
+        return False, "no provenance attestation could be looked up (not a registry image or OCI layout)"
     provenance = [a for a in lookup.found if a.statement.is_provenance]
     if not provenance:
         where = "referrers, cosign .att tag, image index"
