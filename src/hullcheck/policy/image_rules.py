@@ -99,7 +99,7 @@ def _attested(s: ImageSubject, keys: tuple[Any, ...]) -> tuple[bool, str]:
     provenance = [a for a in lookup.found if a.statement.is_provenance]
     if not provenance:
         where = "referrers, cosign .att tag, image index"
-        extra = f"; {len(lookup.problems)} unreadable: {lookup.problems[0]}" if lookup.problems else ""
+        extra = f"; {len(lookup.problems)} lookup problem(s), first: {lookup.problems[0]}" if lookup.problems else ""
         return False, f"no SLSA provenance attestation is attached ({where}{extra})"
     from hullcheck.image.intoto import subject_matches, verify_envelope
 
