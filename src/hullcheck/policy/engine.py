@@ -28,6 +28,7 @@ class CheckResult:
     violations: tuple[Violation, ...]
     expired_exceptions: tuple[PolicyException, ...]  # exceptions past their expiry that matched something
     resources: int  # workloads checked
+    rules: tuple[Rule, ...] = ()  # the rules evaluated (built-in and custom): their metadata for reports
 
     @property
     def failing(self) -> tuple[Violation, ...]:
@@ -107,4 +108,5 @@ def evaluate(workloads: Sequence[Workload], policy: Policy, profile: str, versio
             for hit in rule.check(subject, contexts[rule.id]):
                 emit(rule, subject, hit)
     return CheckResult(profile, version, tuple(out), tuple(expired_hit),
-                       len(workloads) + len(services) + len(dockerfiles) + len(host_files) + len(azure) + len(images))
+                       len(workloads) + len(services) + len(dockerfiles) + len(host_files) + len(azure) + len(images),
+                       tuple(rules))

@@ -1,4 +1,4 @@
-"""Check results as a human table or JSON (``hullcheck.check/v1``)."""
+"""Check results as a human table, JSON (``hullcheck.check/v1``) or SARIF (``policy.sarif``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rich.text import Text
 
 from hullcheck import jsontext
 from hullcheck.model.violation import Violation
+from hullcheck.policy import sarif
 from hullcheck.policy.engine import CheckResult
 
 CHECK_SCHEMA = "hullcheck.check/v1"
@@ -83,4 +84,4 @@ def to_table(result: CheckResult) -> str:
     return buf.getvalue()
 
 
-FORMATS = {"table": to_table, "json": to_json}
+FORMATS = {"table": to_table, "json": to_json, "sarif": sarif.render}

@@ -24,7 +24,7 @@ from hullcheck.scan import ScanReport
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFO_URI = "https://github.com/hullcheck/hullcheck"
 
-_LEVEL = {
+LEVEL = {
     SeverityLevel.CRITICAL: "error",
     SeverityLevel.HIGH: "error",
     SeverityLevel.MEDIUM: "warning",
@@ -33,7 +33,7 @@ _LEVEL = {
     SeverityLevel.UNKNOWN: "warning",
 }
 # GitHub's bands: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. Unknown gets none.
-_SCORE = {
+SCORE = {
     SeverityLevel.CRITICAL: 9.5,
     SeverityLevel.HIGH: 8.0,
     SeverityLevel.MEDIUM: 5.5,
@@ -50,20 +50,20 @@ MAX_RESULTS = 25_000
 def _score(f: AnyFinding) -> float | None:
     if isinstance(f, Finding) and f.severity.score is not None:
         return float(f.severity.score)
-    return _SCORE.get(level_of(f))
+    return SCORE.get(level_of(f))
 
 
-def _uri(text: str) -> str:
+def relative_uri(text: str) -> str:
     """A relative URI reference: code scanning wants repository-relative paths."""
     return quote(text.lstrip("/"), safe=_URI_SAFE) or "image"
 
 
-def _image_uri(ref: str) -> str:
+def image_uri(ref: str) -> str:
     for t in _TRANSPORTS:
         if ref.startswith(t):
             ref = ref[len(t):]
             break
-    return _uri(ref)
+    return relative_uri(ref)
 
 
 def _rule(rule_id: str, group: list[AnyFinding]) -> dict[str, Any]:
@@ -78,29 +78,29 @@ def _rule(rule_id: str, group: list[AnyFinding]) -> dict[str, Any]:
         full = f"{rule_id}: {first.summary}" if first.summary else f"Vulnerability {rule_id}"
         if first.aliases:
             full += f" (also known as {', '.join(first.aliases)})"
-        rows = "\n".join(f"| {_md(n)} | {_md(v)} | {_md(fx)} |" for n, v, fx in pkgs)
-        summary = f"{_md(first.summary)}\n\n" if first.summary else ""
+        rows = "\n".join(f"| {md_line(n)} | {md_line(v)} | {md_line(fx)} |" for n, v, fx in pkgs)
+        summary = f"{md_line(first.summary)}\n\n" if first.summary else ""
         help_md = (f"**{rule_id}** ({level_of(top).value})\n\n{summary}"
                    f"| package | installed | fixed in |\n| --- | --- | --- |\n{rows}\n")
         help_text = full + "\n" + "\n".join(f"{n} {v}: fixed in {fx}" for n, v, fx in pkgs)
         if first.url:
-            help_md += f"\n[{_md(first.url)}]({first.url})\n"
+            help_md += f"\n[{md_line(first.url)}]({first.url})\n"
             help_text += f"\n{first.url}"
         tags.append(first.package.ecosystem or first.package.type.value)
     elif isinstance(first, SecretFinding):
         short = first.title
         full = f"{first.title}: a secret matched rule {rule_id}."
         help_text = full + " Remove it from the image (every layer, not only the last) and rotate it."
-        help_md = (f"**{_md(first.title)}** (`{rule_id}`)\n\n"
+        help_md = (f"**{md_line(first.title)}** (`{rule_id}`)\n\n"
                    "Remove the secret from every layer of the image and rotate it.\n")
     else:
         assert isinstance(first, Misconfiguration)
         short = first.title
         full = first.rationale or first.title
         help_text = "\n".join(x for x in (first.rationale, first.remediation, *first.references) if x) or first.title
-        help_md = (f"**{_md(first.title)}** (`{rule_id}`)\n\n{_md(first.rationale)}\n\n"
-                   f"**Remediation:** {_md(first.remediation)}\n")
-        help_md += "".join(f"\n- {_md(u)}" for u in first.references)
+        help_md = (f"**{md_line(first.title)}** (`{rule_id}`)\n\n{md_line(first.rationale)}\n\n"
+                   f"**Remediation:** {md_line(first.remediation)}\n")
+        help_md += "".join(f"\n- {md_line(u)}" for u in first.references)
     props: dict[str, Any] = {"tags": tags, "precision": "very-high" if k == "vulnerability" else "high"}
     if scores:
         props["security-severity"] = f"{max(scores):.1f}"
@@ -110,7 +110,7 @@ def _rule(rule_id: str, group: list[AnyFinding]) -> dict[str, Any]:
         "shortDescription": {"text": short[:1000] or rule_id},
         "fullDescription": {"text": full or rule_id},
         "help": {"text": help_text or rule_id, "markdown": help_md},
-        "defaultConfiguration": {"level": _LEVEL[level_of(top)]},
+        "defaultConfiguration": {"level": LEVEL[level_of(top)]},
         "properties": props,
     }
     if isinstance(first, Finding) and first.url.startswith(("https://", "http://")):
@@ -118,7 +118,7 @@ def _rule(rule_id: str, group: list[AnyFinding]) -> dict[str, Any]:
     return out
 
 
-def _md(text: str) -> str:
+def md_line(text: str) -> str:
     """Markdown-safe single line: no table breaks, no raw HTML."""
     return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -151,7 +151,8 @@ def _result(f: AnyFinding, r: ScanReport, rule_index: dict[str, int], note: Supp
     path = path_of(f)
     region: dict[str, Any] = {"startLine": f.line if isinstance(f, SecretFinding) and f.line else 1}
     loc: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": _uri(path) if path else _image_uri(r.ref)}, "region": region},
+        "physicalLocation": {"artifactLocation": {"uri": relative_uri(path) if path else image_uri(r.ref)},
+                             "region": region},
     }
     layer = layer_of(f)
     if layer is not None:
@@ -161,7 +162,7 @@ def _result(f: AnyFinding, r: ScanReport, rule_index: dict[str, int], note: Supp
     res: dict[str, Any] = {
         "ruleId": rid,
         "ruleIndex": rule_index[rid],
-        "level": _LEVEL[level_of(f)],
+        "level": LEVEL[level_of(f)],
         "message": {"text": _message(f)},
         "locations": [loc],
         "partialFingerprints": {"hullcheck/v1": _fingerprint(f)},
@@ -204,8 +205,7 @@ def to_dict(r: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
         res["suppressions"] = [{"kind": "external", "status": "accepted", "justification": suppression_note(s)}]
         results.append(res)
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "hullcheck", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": INFO_URI, "rules": rules}},
+        "tool": tool(rules),
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"imageRef": r.ref, "startedAt": r.started_at},
@@ -215,7 +215,17 @@ def to_dict(r: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
     if r.metadata is not None:
         run["properties"]["manifestDigest"] = r.metadata.manifest_digest or ""
         run["properties"]["configDigest"] = r.metadata.config_digest or ""
-    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return log(run)
+
+
+def tool(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``tool`` of a run: hullcheck, with the rules its results refer to by index."""
+    return {"driver": {"name": "hullcheck", "version": __version__, "semanticVersion": __version__,
+                       "informationUri": INFO_URI, "rules": rules}}
+
+
+def log(*runs: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": list(runs)}
 
 
 def render(r: ScanReport) -> str:

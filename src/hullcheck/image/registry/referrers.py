@@ -41,9 +41,21 @@ def list_referrers(
     options = options or RegistryOptions.from_env()
     with RegistryClient(ref.registry, options) as client:
         digest = ref.digest or client.head_manifest(ref.repository, ref.tag or "latest", str(ref))
-        found = _from_api(client, ref.repository, digest, artifact_type, options)
-        if found is None:
-            found = read_fallback(client, ref.repository, digest, options).manifests
+        return referrers_of(client, ref.repository, digest, options, artifact_type=artifact_type)
+
+
+def referrers_of(
+    client: RegistryClient,
+    repo: str,
+    digest: str,
+    options: RegistryOptions,
+    *,
+    artifact_type: str | None = None,
+) -> tuple[Descriptor, ...]:
+    """``list_referrers`` on an open client: the referrers API, else the fallback tag."""
+    found = _from_api(client, repo, digest, artifact_type, options)
+    if found is None:
+        found = read_fallback(client, repo, digest, options).manifests
     if artifact_type is not None:
         found = tuple(d for d in found if d.artifact_type == artifact_type)
     return found
