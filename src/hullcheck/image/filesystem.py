@@ -112,6 +112,22 @@ class SquashedView:
         e = self._files.get(path)
         return FileEntry.of(e[0], e[1]) if e else None
 
+    def is_dir(self, path: str) -> bool:
+        """A directory the container sees: a directory entry, or an ancestor of visible files
+        (tars need not list directories); symlinks are followed. Without an entry this looks
+        through every directory once: for occasional questions, not per file."""
+        e = self._files.get(path)
+        if e is not None and e[0][1] == SYMLINK:
+            target = self.resolve(path)
+            e = self._files.get(target) if target else None
+            path = target or path
+        if e is not None:
+            return e[0][1] == DIR
+        if self._children.get(path):
+            return True
+        prefix = path.rstrip("/") + "/"
+        return any(kids and d.startswith(prefix) for d, kids in self._children.items())
+
     def layer_of(self, path: str) -> int | None:
         e = self._files.get(path)
         return e[1] if e else None
