@@ -116,11 +116,16 @@ class SquashedView:
         """A directory the container sees: a directory entry, or an ancestor of visible files
         (tars need not list directories); symlinks are followed. Without an entry this looks
         through every directory once: for occasional questions, not per file."""
-        e = self._files.get(path)
-        if e is not None and e[0][1] == SYMLINK:
-            target = self.resolve(path)
-            e = self._files.get(target) if target else None
-            path = target or path
+        for _ in range(40):  # symlink hops, as resolve bounds them
+            e = self._files.get(path)
+            if e is None or e[0][1] != SYMLINK:
+                break
+            target = e[0][6]
+            if not target.startswith("/"):
+                target = posixpath.join(posixpath.dirname(path), target)
+            path = "/" + posixpath.normpath(target).lstrip("/")  # ".." stops at the image root
+        else:
+            return False
         if e is not None:
             return e[0][1] == DIR
         if self._children.get(path):
