@@ -211,3 +211,17 @@ def test_vendored_copy_inside_a_nested_install(tmp_path: Path) -> None:
     (p,) = [p for p in pkgs if p.metadata.get("vendored")]
     assert (p.name, p.version, p.metadata["vendored_in"]) == ("react-is", "18.3.0", "next")
     assert posixpath.dirname(p.locations[0].path) == f"/{base}/dist/compiled/react-is"
+
+
+def test_broken_manifest_inside_a_package_is_no_claim() -> None:
+    from hullcheck.catalog.npm_package_json import NpmPackageJsonAnalyzer
+
+    from .langutil import file_input
+
+    a = NpmPackageJsonAnalyzer()
+    broken = b'{"name": "x", "version": '
+    inside = a.analyze(file_input("/app/node_modules/parser/test-data/bad/package.json", broken))
+    assert inside.packages == () and inside.unknown is None
+    # at an install path, a broken manifest is an installed package we cannot read: unknown
+    installed = a.analyze(file_input("/app/node_modules/x/package.json", broken))
+    assert installed.packages == () and installed.unknown
