@@ -1,11 +1,11 @@
 """Which package-lock entries npm really installed.
 
-A lock file lists every package the project may need, also those npm skips at install time
-(optional packages for other platforms: esbuild's 24 ``@esbuild/<os>-<cpu>`` binaries, of which
-one is installed). When the lock sits next to a ``node_modules`` folder, the install happened in
-the image, and an entry whose install folder has no ``package.json`` is not there: it is left
-out. A lock file shipped without ``node_modules`` says what an install would put there, and
-all of its entries are reported.
+A lock file lists every package the project may need, also those npm skips at install time:
+optional packages for other platforms (esbuild has an ``@esbuild/<os>-<cpu>`` package per
+platform, npm installs the one for the machine). When the lock sits next to a ``node_modules``
+folder, the install happened in the image, and an entry whose install folder has no
+``package.json`` is not there: it is left out. A lock file shipped without ``node_modules``
+says what an install would put there, and all of its entries are reported.
 
 This needs the whole image, not one file, so it runs in the catalog runner on the squashed view
 (the analyzer records each entry's install paths, ``npm_common.INSTALL_PATHS``); per-layer
