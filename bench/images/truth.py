@@ -61,11 +61,18 @@ def python_dists(root: Path, site: str) -> list[dict[str, str]]:
 
 
 def npm_packages(lock_path: Path, image_dir: str) -> list[dict[str, str]]:
-    """Every installed package in a lockfile v2/v3 (``packages`` keyed by node_modules path)."""
+    """Every installed package in a lockfile v2/v3 (``packages`` keyed by node_modules path).
+
+    When ``npm ci`` ran next to the lock (a ``node_modules`` folder beside it), only the entries
+    it installed: npm skips optional packages for other platforms (esbuild's ``@esbuild/*``),
+    whose folders are then absent from the image."""
     lock = json.loads(lock_path.read_text())
+    installed = (lock_path.parent / "node_modules").is_dir()
     out: list[dict[str, str]] = []
     for key, meta in lock.get("packages", {}).items():
         if not key or meta.get("link"):
+            continue
+        if installed and not (lock_path.parent / key / "package.json").is_file():
             continue
         name = meta.get("name") or key.rsplit("node_modules/", 1)[-1]
         out.append({"name": name, "version": meta["version"], "path": f"{image_dir}/{key}"})

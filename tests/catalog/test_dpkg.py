@@ -81,9 +81,13 @@ def test_syft_status_d_fixtures(shared_data: Path, name: str) -> None:
             p.get("Source") or p["Package"],
         )
         for p in expected(shared_data, fixture)
+        if p.get("Version")
     }
-    # Same set as syft: status.d paragraphs without Status are installed ("no-version" in
-    # "multiple" is kept with an empty version), "deinstall ok config-files" is not.
+    # Same set as syft, as far as syft reports versions: status.d paragraphs without Status
+    # are installed, "deinstall ok config-files" is not. Syft also keeps "no-version" of
+    # "multiple" with an empty version: no .deb has an empty Version (distroless copies each
+    # package's control file, which always has one) and no advisory could match it, so we
+    # note it as an unknown instead (test_status_d_paragraphs_without_version).
     assert {(p.name, p.version, p.arch, p.source_name) for p in pkgs} == want
     for p in pkgs:
         if p.source_name == p.name:
@@ -110,6 +114,34 @@ def test_corrupt_status_d_is_unknown(shared_data: Path) -> None:
     data = (shared_data / FIX / f"{SYFT_DEB}/var/lib/dpkg/status.d/corrupt").read_bytes()
     art = DpkgAnalyzer().analyze(file_input("/var/lib/dpkg/status.d/corrupt", data))
     assert art is not None and art.unknown and not art.packages
+
+
+@pytest.mark.parametrize("name", ["multiple", "doc-examples"])
+def test_status_d_paragraphs_without_version(shared_data: Path, name: str) -> None:
+    # syft's "multiple" (a made-up "no-version" stub) and "doc-examples" (deb822 examples,
+    # most paragraphs a bare "Package: foo"): paragraphs with a Version are packages, the
+    # others are named in the file's unknown
+    raw = (shared_data / FIX / f"{SYFT_DEB}/var/lib/dpkg/status.d/{name}").read_bytes()
+    paras = [dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", b, re.M)) for b in raw.decode().split("\n\n")]
+    named = [p for p in paras if p.get("Package", "").strip()]
+    with_version = {(p["Package"], p["Version"]) for p in named if p.get("Version", "").strip()}
+    without = [p["Package"] for p in named if not p.get("Version", "").strip()]
+    assert with_version and without
+    art = DpkgAnalyzer().analyze(file_input(f"/var/lib/dpkg/status.d/{name}", raw))
+    assert art is not None
+    assert {(p.name, p.version) for p in art.packages} == with_version
+    assert art.unknown and art.unknown.startswith(f"{len(without)} paragraph(s) without Version")
+    assert all(n in art.unknown for n in without[:5])
+
+
+def test_installed_paragraph_without_version_in_the_status_file() -> None:
+    data = (b"Package: ok\nStatus: install ok installed\nVersion: 1.0\n\n"
+            b"Package: broken\nStatus: install ok installed\nArchitecture: amd64\n\n"
+            b"Package: gone\nStatus: deinstall ok config-files\n")
+    art = DpkgAnalyzer().analyze(file_input("/var/lib/dpkg/status", data))
+    assert art is not None and [p.name for p in art.packages] == ["ok"]
+    # the removed package is simply not installed; the installed one without Version is noted
+    assert art.unknown == "1 paragraph(s) without Version, not reported as packages: broken"
 
 
 def test_distroless_md5sums_are_owned_files(shared_data: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from hullcheck.catalog.npm_lock import NpmLockAnalyzer, parse_package_lock
-from hullcheck.catalog.npm_package_json import NpmPackageJsonAnalyzer, parse_package_json
+from hullcheck.catalog.npm_package_json import NpmPackageJsonAnalyzer, parse_package_json, vendoring_package
 from hullcheck.catalog.pnpm_lock import PnpmLockAnalyzer, parse_pnpm_lock, split_key
 from hullcheck.catalog.yarn_lock import YarnLockAnalyzer, parse_yarn_lock
 from hullcheck.model import PackageType
@@ -246,23 +246,38 @@ def test_package_json_license_forms() -> None:
     assert p.licenses == ("ISC",)
 
 
-def test_package_json_wants_only_installed_manifests() -> None:
-    yes = [
+def test_package_json_wants_manifests_under_node_modules() -> None:
+    installed = [
         "/app/node_modules/a/package.json",
         "/app/node_modules/@s/a/package.json",
         "/app/node_modules/a/node_modules/b/package.json",
         "/app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/package.json",
         "/usr/lib/node_modules/npm/package.json",
     ]
+    # inside an installed package: maybe a vendored copy, decided by the content
+    inside = {
+        "/app/node_modules/a/lib/package.json": "a",
+        "/app/node_modules/next/dist/compiled/@babel/runtime/package.json": "next",
+        "/app/node_modules/@s/a/dist/x/package.json": "@s/a",
+        "/app/node_modules/a/node_modules/b/dist/package.json": "b",
+    }
     no = [
         "/app/package.json",
-        "/app/node_modules/a/lib/package.json",
+        "/app/lib/package.json",
         "/app/node_modules/@s/package.json",
         "/app/node_modules/.bin/package.json",
+        "/app/node_modules/.cache/x/package.json",
         "/app/node_modules/a/package.json.bak",
+        # sample projects of a package's tests, fixtures, examples, benchmarks
+        "/app/node_modules/resolve/test/resolver/multirepo/package.json",
+        "/app/node_modules/a/__fixtures__/b/package.json",
+        "/app/node_modules/fast-uri/benchmark/package.json",
+        "/app/node_modules/@s/a/Examples/demo/package.json",
     ]
-    assert all(PKG.wants(p, 1, 0o100644) for p in yes)
+    assert all(PKG.wants(p, 1, 0o100644) for p in [*installed, *inside])
     assert not any(PKG.wants(p, 1, 0o100644) for p in no)
+    assert all(vendoring_package(p) is None for p in installed + no)
+    assert {p: vendoring_package(p) for p in inside} == inside
     assert LOCK.wants("/app/package-lock.json", 1, 0o100644)
     assert LOCK.wants("/app/npm-shrinkwrap.json", 1, 0o100644)
     assert not LOCK.wants("/app/node_modules/x/package-lock.json", 1, 0o100644)

@@ -152,6 +152,14 @@ def test_truth_from_inputs(tmp_path: Path) -> None:
             "version": pin,
             "path": f"/app/node_modules/{name}",
         }
+    # after `npm ci`: only what it installed (not the optional binaries for other platforms)
+    staged = tmp_path / "staged"
+    (staged / "node_modules/@esbuild/linux-x64").mkdir(parents=True)
+    (staged / "node_modules/@esbuild/linux-x64/package.json").write_text("{}")
+    optional = {f"node_modules/@esbuild/{p}": {"version": "0.19.10", "optional": True}
+                for p in ("linux-x64", "darwin-arm64")}
+    (staged / "package-lock.json").write_text(json.dumps({"lockfileVersion": 3, "packages": {"": {}, **optional}}))
+    assert [p["name"] for p in truth.npm_packages(staged / "package-lock.json", "/app")] == ["@esbuild/linux-x64"]
     # python: name and version from METADATA
     site = "usr/local/lib/python3.11/site-packages"
     d = tmp_path / site / "Demo_Pkg-1.0.dist-info"

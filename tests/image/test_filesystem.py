@@ -79,3 +79,26 @@ def test_view_agrees_with_the_brute_force_overlay(layers: list[tuple[list[tuple[
     ]
     view = SquashedView(scans)
     assert {e.path: e.layer for e in view} == _reference(scans)
+
+
+def test_is_dir_listed_unlisted_linked_and_deleted() -> None:
+    scans = [
+        LayerScan(0, "sha256:0", files=[
+            ("/app", "d", 0, 0o755, 0, 0, ""),
+            ("/app/node_modules", "d", 0, 0o755, 0, 0, ""),
+            ("/srv/x/node_modules/a/package.json", "f", 1, 0o644, 0, 0, ""),  # no directory entries
+            ("/srv", "d", 0, 0o755, 0, 0, ""),
+            ("/srv/x", "d", 0, 0o755, 0, 0, ""),
+            ("/srv/y", "d", 0, 0o755, 0, 0, ""),
+            ("/srv/y/node_modules", "l", 0, 0o777, 0, 0, "../x/node_modules"),
+            ("/srv/z", "l", 0, 0o777, 0, 0, "/file"),
+            ("/file", "f", 1, 0o644, 0, 0, ""),
+        ]),
+        LayerScan(1, "sha256:1", files=[], whiteouts=["/app/node_modules"]),
+    ]
+    view = SquashedView(scans)
+    assert view.is_dir("/app") and view.is_dir("/srv/x/node_modules") and view.is_dir("/srv/x/node_modules/a")
+    assert view.is_dir("/srv/y/node_modules")  # a link to a directory
+    assert not view.is_dir("/srv/z")  # a link to a file
+    assert not view.is_dir("/app/node_modules")  # deleted by the later layer
+    assert not view.is_dir("/file") and not view.is_dir("/nowhere") and not view.is_dir("/sr")

@@ -279,7 +279,9 @@ def _dpkg_not_installed(f: Found, t: Target) -> bool:
     for path in f.paths:
         data = t.read(path)
         paras = [p for p in _paragraphs((data or b"").decode("utf-8", "replace")) if p.get("package") == f.key[2]]
-        if not paras or any(p.get("status", "").split()[-1:] == ["installed"] for p in paras):
+        # distroless status.d files have no Status: installed by construction
+        default = "installed" if "/status.d/" in path else ""
+        if not paras or any(p.get("status", default).split()[-1:] == ["installed"] for p in paras):
             return False
     return True
 
@@ -407,6 +409,99 @@ def _no_version(f: Found, t: Target) -> bool:
     return f.key[3] == "" and any(p in t.unknown_paths for p in f.paths)
 
 
+# Folders of an installed package that hold sample projects (tests, fixtures, examples,
+# benchmarks): what the package's authors ship to test it, not code it runs.
+_SAMPLE_FOLDERS = frozenset({"test", "tests", "__tests__", "__mocks__", "fixture", "fixtures", "__fixtures__",
+                             "test-fixtures", "testdata", "example", "examples", "benchmark", "benchmarks"})
+
+
+def _inside_package(path: str) -> tuple[str, list[str]] | None:
+    """For ``.../node_modules/<pkg>/<folders...>/package.json`` with at least one folder: the
+    installed package's name and the folders; None for an installed package's own manifest
+    and for anything outside node_modules."""
+    if not path.endswith("/package.json") or "/node_modules/" not in path:
+        return None
+    parts = path.rpartition("/node_modules/")[2].split("/")[:-1]
+    n = 2 if parts[0].startswith("@") else 1
+    if len(parts) <= n:
+        return None
+    return "/".join(parts[:n]), parts[n:]
+
+
+def _manifests_inside(f: Found) -> list[str]:
+    """The peer's paths for ``f``, when every one is a package.json inside an installed package."""
+    paths = [p for p in f.paths if p.endswith("/package.json")]
+    return paths if paths and len(paths) == len(f.paths) and all(_inside_package(p) for p in paths) else []
+
+
+def _inside_without_version(f: Found, t: Target) -> bool:
+    """A package.json inside an installed package that has a name and no version: a bundler's
+    marker (Next.js keeps only the name of what it compiles into ``dist/compiled``). Nothing an
+    advisory could match; hullcheck leaves it out."""
+    paths = _manifests_inside(f)
+    return f.key[0] == "npm" and f.key[3] == "" and bool(paths) and all(
+        isinstance(doc := _json(t, p), dict) and not doc.get("version") for p in paths)
+
+
+def _inside_private(f: Found, t: Target) -> bool:
+    """A package.json inside an installed package marked ``"private": true``: never published
+    (npm refuses to), so no advisory names it; terser's ``dist`` and ``bin`` folders carry such
+    markers named after the folder, version 1.0.0."""
+    paths = _manifests_inside(f)
+    return f.key[0] == "npm" and bool(paths) and all(
+        isinstance(doc := _json(t, p), dict) and doc.get("private") is True
+        and (doc.get("name"), doc.get("version") or "") == (_npm_name(f.key), f.key[3]) for p in paths)
+
+
+def _inside_sample(f: Found, t: Target) -> bool:
+    """A package.json in a test, fixture, example or benchmark folder of an installed package:
+    a sample project the package ships, not code it runs."""
+    paths = _manifests_inside(f)
+    return f.key[0] == "npm" and bool(paths) and all(
+        any(folder.lower() in _SAMPLE_FOLDERS for folder in (_inside_package(p) or ("", []))[1]) for p in paths)
+
+
+def _lock_install_dirs(doc: dict[str, Any], name: str, version: str) -> list[str]:
+    """Where a lock file says copies of name@version are installed (relative to its folder)."""
+    out = []
+    packages = doc.get("packages")
+    if isinstance(packages, dict):
+        for key, entry in packages.items():
+            if "node_modules/" in key and isinstance(entry, dict) and entry.get("version") == version \
+                    and (entry.get("name") or key.rsplit("node_modules/", 1)[1]) == name:
+                out.append(key)
+        return out
+    stack = [(doc.get("dependencies") or {}, "")]
+    while stack:
+        level, parent = stack.pop()
+        for key, entry in level.items():
+            if isinstance(entry, dict):
+                here = f"{parent}node_modules/{key}"
+                if (key, entry.get("version")) == (name, version) or entry.get("version") == f"npm:{name}@{version}":
+                    out.append(here)
+                stack.append((entry.get("dependencies") or {}, here + "/"))
+    return out
+
+
+def _lock_not_installed(f: Found, t: Target) -> bool:
+    """A package-lock entry that npm did not install: the lock sits next to a node_modules
+    folder (the install happened) and the entry's install folder has no package.json (npm
+    skips optional packages for other platforms: esbuild's @esbuild/<os>-<cpu>). The peers
+    report every lock entry; hullcheck what is installed."""
+    paths = _paths(f, "package-lock.json", "npm-shrinkwrap.json")
+    if f.key[0] != "npm" or not paths or len(paths) != len(f.paths):
+        return False
+    for path in paths:
+        doc = _json(t, path)
+        folder = path.rsplit("/", 1)[0]
+        if not isinstance(doc, dict) or not (t.root / folder.lstrip("/") / "node_modules").is_dir():
+            return False
+        dirs = _lock_install_dirs(doc, _npm_name(f.key), f.key[3])
+        if not dirs or any(t.read(f"{folder}/{d}/package.json") is not None for d in dirs):
+            return False
+    return True
+
+
 # ---------------------------------------------------------------------- hullcheck-only reasons
 
 
@@ -449,22 +544,18 @@ def _dev_dependency(f: Found, t: Target) -> bool:
 
 
 def _ours_version_less(f: Found, t: Target) -> bool:
-    """A database entry without a version (apk "P:" with no "V:", a distroless status.d
-    paragraph with no Version): hullcheck keeps the entry so that nothing installed goes
-    unlisted; trivy drops it. The entry is re-read to check it has no version."""
-    if f.key[3] != "" or f.key[0] not in ("deb", "apk") or not f.paths:
+    """An apk database entry without a version ("P:" with no "V:"): hullcheck keeps the entry
+    so that nothing installed goes unlisted; trivy drops it. The entry is re-read to check it
+    has no version. (A dpkg paragraph without Version is no package for hullcheck either: no
+    .deb lacks one; it is noted as an unknown, see ``_no_version``.)"""
+    if f.key[3] != "" or f.key[0] != "apk" or not f.paths:
         return False
     for path in f.paths:
         text = (t.read(path) or b"").decode("utf-8", "replace")
-        if f.key[0] == "deb":
-            paras = [p for p in _paragraphs(text) if p.get("package") == f.key[2]]
-            if not paras or any(p.get("version") for p in paras):
-                return False
-        else:
-            # (the purl spec lower-cases apk names; the database keeps the packager's case)
-            blocks = [b for b in re.split(r"\n\s*\n", text) if f"\np:{f.key[2]}\n" in f"\n{b}\n".lower()]
-            if not blocks or any(re.search(r"^V:.", b, re.M) for b in blocks):
-                return False
+        # (the purl spec lower-cases apk names; the database keeps the packager's case)
+        blocks = [b for b in re.split(r"\n\s*\n", text) if f"\np:{f.key[2]}\n" in f"\n{b}\n".lower()]
+        if not blocks or any(re.search(r"^V:.", b, re.M) for b in blocks):
+            return False
     return True
 
 
@@ -554,6 +645,14 @@ EXPLANATIONS = (
     Explanation("pnpm-tooling", "pnpm's own package-manager dependencies, in a separate lock document",
                 BOTH, PEER_ONLY, _pnpm_tooling),
     Explanation("no-version", "the peer lists a package without a version", BOTH, PEER_ONLY, _no_version),
+    Explanation("no-version", "the peer lists a versionless package.json inside an installed package", BOTH,
+                PEER_ONLY, _inside_without_version),
+    Explanation("sample-project", "a package.json in a test/fixture/example/benchmark folder of a package", BOTH,
+                PEER_ONLY, _inside_sample),
+    Explanation("private-marker", "a private package.json inside an installed package (never published)", BOTH,
+                PEER_ONLY, _inside_private),
+    Explanation("lock-not-installed", "a lock entry npm did not install (node_modules has no such folder)", BOTH,
+                PEER_ONLY, _lock_not_installed),
     Explanation("dev-dependency", "hullcheck reports dev-only lock entries flagged dev; the peers omit them",
                 BOTH, OURS_ONLY, _dev_dependency),
     Explanation("version-less-entry", "trivy drops package database entries without a version",
@@ -606,9 +705,14 @@ def _purl_of(key: Key) -> str:
 
 
 def _explain(tool: str, side: str, founds: list[Found], t: Target) -> str | None:
-    for e in EXPLANATIONS:
-        if tool in e.tools and e.side == side and all(e.holds(f, t) for f in founds):
-            return e.name
+    """The first reason that accounts for every report of the package; a reason may have
+    several checks (the project itself: its package.json, its lock file's root entry...),
+    each report must pass one of them."""
+    names = list(dict.fromkeys(e.name for e in EXPLANATIONS if tool in e.tools and e.side == side))
+    for name in names:
+        rules = [e for e in EXPLANATIONS if e.name == name and tool in e.tools and e.side == side]
+        if all(any(e.holds(f, t) for e in rules) for f in founds):
+            return name
     return None
 
 

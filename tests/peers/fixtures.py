@@ -147,6 +147,14 @@ def npm_projects(data: Path, root: Path) -> None:
     _put(data / SYFT / "javascript/testdata/pkg-lock/node_modules", root / "srv/syft-installed/node_modules")
 
 
+def npm_installed(data: Path, root: Path) -> None:
+    """An application with an npm install: lock entries npm skipped, vendored copies, manifests
+    that are not packages (``npmtree``: written here, no fixture holds an installed Next.js)."""
+    from . import npmtree
+
+    npmtree.write(root)
+
+
 def js_other_locks(data: Path, root: Path) -> None:
     """yarn and pnpm lock files (trivy's tests), one project each."""
     for f in sorted((data / TRIVY_DEP / "nodejs/yarn/testdata").glob("*.lock")):
@@ -208,6 +216,7 @@ TREES = (
     Tree("rpm-bdb", rpm_bdb, ("installed",)),
     Tree("python-site", python_site, ("installed",)),
     Tree("npm-projects", npm_projects, ("installed", "project")),
+    Tree("npm-installed", npm_installed, ("installed", "project")),
     Tree("js-other-locks", js_other_locks, ("project",)),
     Tree("other-languages", other_languages, ("installed", "project")),
     Tree("go-binary", go_binary, ("installed",)),

@@ -189,6 +189,80 @@ def test_npm_lock_dev_entries_are_reported_and_flagged(scanned_tree: Scanned) ->
     assert scanned_tree.diff("trivy").count("hullcheck+dev-dependency") > 0
 
 
+def _npm_key(name: str, version: str) -> tuple[str, str, str, str]:
+    scope, _, bare = name.rpartition("/") if name.startswith("@") else ("", "", name)
+    return ("npm", scope, bare, version)
+
+
+@pytest.mark.parametrize("scanned_tree", ["npm-installed"], indirect=True)
+def test_npm_install_lock_entries_and_vendored_copies(scanned_tree: Scanned) -> None:
+    from . import npmtree
+
+    ours = {f.key: f for f in scanned_tree.target.ours}
+    syft, trivy = scanned_tree.diff("syft"), scanned_tree.diff("trivy")
+    # esbuild's binaries for other platforms: in the lock, not installed. Both peers list them
+    # from the lock; hullcheck does not
+    skipped = {_npm_key(f"@esbuild/{pl}", npmtree.ESBUILD) for pl in npmtree.PLATFORMS
+               if pl != npmtree.INSTALLED_PLATFORM}
+    assert set(syft.explained["lock-not-installed"]) == set(trivy.explained["lock-not-installed"]) == skipped
+    assert not skipped & ours.keys()
+    # the lock shipped without node_modules: every entry, the other platforms' binaries too
+    shipped = npmtree.lock(npmtree.SHIPPED_ESBUILD)["packages"]
+    want = {_npm_key(k.rsplit("node_modules/", 1)[1], e["version"]) for k, e in shipped.items() if k}
+    assert want == {k for k, f in ours.items() if "/srv/shipped/package-lock.json" in f.paths}
+
+    # manifests inside installed packages
+    def sample(path: str) -> bool:
+        return any(part in compare._SAMPLE_FOLDERS for part in path.split("/")[1:])
+
+    def owner(path: str) -> str:
+        return "/".join(path.split("/")[:2 if path.startswith("@") else 1])
+
+    inside = npmtree.INSIDE
+    vendored = {_npm_key(d["name"], d["version"]) for p, d in inside.items()
+                if d.get("version") and not d.get("private") and not sample(p) and d["name"] != owner(p)}
+    assert len(vendored) == 4
+    for key in vendored:
+        assert ours[key].metadata.get("vendored") is True and ours[key].metadata["vendored_in"] == "next"
+    # trivy reads a package.json wherever it is: it finds each vendored copy as hullcheck does
+    assert vendored <= {f.key for f in scanned_tree.trivy} & {f.key for f in scanned_tree.syft}
+    # syft also lists the versionless ones (nothing to match: no package for hullcheck)
+    versionless = {_npm_key(d["name"], "") for d in inside.values() if not d.get("version")}
+    assert set(syft.explained["no-version"]) == versionless and versionless
+    assert "no-version" not in trivy.explained  # trivy skips a package.json without a version
+    # sample projects and private markers: both peers list them, hullcheck does not
+    samples = {_npm_key(d["name"], d["version"]) for p, d in inside.items() if sample(p) and d.get("version")}
+    private = {_npm_key(d["name"], d["version"]) for p, d in inside.items() if d.get("private") and not sample(p)}
+    for d in (syft, trivy):
+        assert set(d.explained["sample-project"]) == samples and samples
+        assert set(d.explained["private-marker"]) == private and private
+        # and hullcheck reports nothing that a peer does not
+        assert not [k for k in d.explained if k.startswith("hullcheck+")]
+        assert d.explained["project-itself"] == [_npm_key(npmtree.APP["name"], npmtree.APP["version"])]
+
+
+@pytest.mark.parametrize("scanned_tree", ["debian-distroless"], indirect=True)
+def test_distroless_paragraphs_without_version(scanned_tree: Scanned) -> None:
+    # paragraphs of the status.d files without a Version: syft lists them with no version;
+    # hullcheck (like trivy) reports no package and notes each file as an unknown
+    root = scanned_tree.target.root
+    versionless: dict[str, set[str]] = {}
+    for path in sorted((root / "var/lib/dpkg/status.d").iterdir()):
+        if path.suffix or not path.is_file():
+            continue
+        for para in compare._paragraphs(path.read_text(errors="replace")):
+            if para.get("package") and not para.get("version") and para.get("status", "x y installed").endswith(
+                    "installed"):
+                versionless.setdefault(para["package"], set()).add(f"/var/lib/dpkg/status.d/{path.name}")
+    assert versionless
+    assert {f"/var/lib/dpkg/status.d/{n}" for n in ("multiple", "doc-examples")} <= set().union(*versionless.values())
+    syft = scanned_tree.diff("syft")
+    assert {k[2] for k in syft.explained["no-version"] if k[0] == "deb"} == set(versionless)
+    assert set().union(*versionless.values()) <= scanned_tree.target.unknown_paths
+    assert not any(f.key[0] == "deb" and not f.key[3] for f in scanned_tree.target.ours)
+    assert "hullcheck+version-less-entry" not in scanned_tree.diff("trivy").explained
+
+
 # --------------------------------------------------------------------------------- image
 
 

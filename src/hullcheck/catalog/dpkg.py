@@ -5,6 +5,11 @@ with a space or tab, paragraphs are separated by blank lines). Only packages who
 disk are reported; distroless images keep one paragraph file per package under ``status.d/``
 with no ``Status`` field, and those are installed by construction.
 
+A paragraph without ``Version`` is not reported: it cannot describe an installed package (every
+.deb's control file has a Version, which is what distroless copies into ``status.d``, and dpkg
+refuses an installed package without one), and nothing could match it. The file is noted as an
+unknown naming those paragraphs, so they are not silently lost.
+
 Ecosystem and purl distro are left for ``hullcheck.catalog.purl.with_distro``: the database does
 not know which distro it belongs to.
 """
@@ -174,10 +179,17 @@ def parse_dpkg_status(data: bytes, path: str) -> list[Package]:
     file (a stub paragraph), installed in ``status.d``. Raises ``ControlError`` for content that
     is not a status file.
     """
+    return parse_dpkg_db(data, path)[0]
+
+
+def parse_dpkg_db(data: bytes, path: str) -> tuple[list[Package], list[str]]:
+    """``parse_dpkg_status``, plus the names of the installed paragraphs left out for having
+    no Version."""
     if len(data) > MAX_BYTES:
         raise ControlError(f"larger than {MAX_BYTES} bytes")
     in_status_d = "/status.d/" in path
     out: list[Package] = []
+    versionless: list[str] = []
     saw_package = False
     data = _normalize_newlines(data)
     for para in _fast_paragraphs(data):
@@ -191,11 +203,15 @@ def parse_dpkg_status(data: bytes, path: str) -> list[Package]:
         elif not _is_installed(status):
             continue
         pkg = _package(para, path)
-        if pkg is not None:
-            out.append(pkg)
+        if pkg is None:
+            continue
+        if not pkg.version:
+            versionless.append(pkg.name)
+            continue
+        out.append(pkg)
     if not saw_package and data.strip():
         raise ControlError("no Package field")
-    return out
+    return out, versionless
 
 
 def package_from_filename(path: str, suffix: str) -> str:
@@ -236,7 +252,7 @@ def parse_md5sums(data: bytes) -> tuple[str, ...]:
 class DpkgAnalyzer:
     id = ANALYZER_ID
     interest = Interest(names=frozenset({"status"}), prefixes=(STATUS_D, INFO_D))
-    version = 1
+    version = 2  # 2: paragraphs without Version are an unknown, not a package
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         if path == STATUS_PATH:
@@ -263,10 +279,14 @@ class DpkgAnalyzer:
                 files = parse_md5sums(data)
                 name = package_from_filename(f.path, ".md5sums")
                 return Artifact(analyzer=self.id, path=f.path, owned=(OwnedFiles(name, files),))
-            pkgs = parse_dpkg_status(data, f.path)
+            pkgs, versionless = parse_dpkg_db(data, f.path)
         except (ControlError, OSError, MemoryError) as e:
             return self._unknown(f, f"not a dpkg database: {e}")
-        return Artifact(analyzer=self.id, path=f.path, packages=tuple(pkgs))
+        note = None
+        if versionless:
+            shown = ", ".join(versionless[:5]) + (f" and {len(versionless) - 5} more" if len(versionless) > 5 else "")
+            note = f"{len(versionless)} paragraph(s) without Version, not reported as packages: {shown}"[:300]
+        return Artifact(analyzer=self.id, path=f.path, packages=tuple(pkgs), unknown=note)
 
     def _unknown(self, f: FileInput, reason: str) -> Artifact:
         return Artifact(analyzer=self.id, path=f.path, unknown=reason)

@@ -62,9 +62,16 @@ def npm_package(
     )
 
 
+# Package metadata key: where a package-lock says each copy is installed, relative to the
+# project folder ("node_modules/a/node_modules/b"). The catalog runner reads it to leave out
+# entries npm did not install (``npm_installed``) and removes it from what is reported.
+INSTALL_PATHS = "install_paths"
+
+
 class Collector:
     """Gathers (name, version) pairs from a lock file: one package per pair, whatever the number
-    of paths it is installed at. ``dev``/``optional`` stay true only if every occurrence is."""
+    of paths it is installed at (kept, when given, under ``INSTALL_PATHS``). ``dev``/``optional``
+    stay true only if every occurrence is."""
 
     def __init__(self, path: str, found_by: str, origin: str) -> None:
         self.path = path
@@ -80,12 +87,17 @@ class Collector:
         dev: bool = False,
         optional: bool = False,
         licenses: list[str] | None = None,
+        install_path: str = "",
     ) -> None:
         key = (name, version)
         entry = self._seen.get(key)
         if entry is None:
-            self._seen[key] = {"dev": dev, "optional": optional, "licenses": licenses or []}
+            entry = self._seen[key] = {"dev": dev, "optional": optional, "licenses": licenses or [], "paths": []}
+            if install_path:
+                entry["paths"].append(install_path)
             return
+        if install_path:
+            entry["paths"].append(install_path)
         entry["dev"] = entry["dev"] and dev
         entry["optional"] = entry["optional"] and optional
         if not entry["licenses"] and licenses:
@@ -99,6 +111,8 @@ class Collector:
                 metadata["dev"] = True
             if e["optional"]:
                 metadata["optional"] = True
+            if e["paths"]:
+                metadata[INSTALL_PATHS] = sorted(set(e["paths"]))
             out.append(
                 npm_package(name, version, self.path, self.found_by, e["licenses"], metadata)
             )

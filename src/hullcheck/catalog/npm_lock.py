@@ -2,9 +2,14 @@
 lockfile ``node_modules/.package-lock.json`` (v2/v3 shape, written next to what is installed).
 
 v2/v3 list every installed copy in ``packages``, keyed by its path (``node_modules/a``,
-``node_modules/a/node_modules/b``); v1 nests a ``dependencies`` tree. We report third-party
-packages only: the root entry ``""`` is the application itself, workspace folders (entries not
-under ``node_modules``) are its own code, and ``link`` entries point at those folders.
+``node_modules/a/node_modules/b``); v1 nests a ``dependencies`` tree, each level installed in
+its parent's ``node_modules``. Those install paths go with each package (``INSTALL_PATHS``): a
+lock also lists packages npm skips (optional ones for other platforms), and only the catalog
+runner, which sees the whole image, can tell whether they were installed (``npm_installed``).
+
+We report third-party packages only: the root entry ``""`` is the application itself,
+workspace folders (entries not under ``node_modules``) are its own code, and ``link`` entries
+point at those folders.
 """
 
 from __future__ import annotations
@@ -63,15 +68,18 @@ def _from_packages(packages: dict[str, Any], out: Collector) -> None:
             dev=entry.get("dev") is True,
             optional=entry.get("optional") is True or entry.get("devOptional") is True,
             licenses=licenses_of(entry),
+            install_path=key,
         )
 
 
 def _from_dependencies_v1(deps: dict[str, Any], out: Collector) -> None:
     # Iterative walk: a hostile file cannot blow the stack, and depth is bounded.
     # A copy nested under a dev-only package is only reachable through it: dev as well.
-    stack: list[tuple[dict[str, Any], int, bool]] = [(deps, 0, False)]
+    # Each level is installed in its parent's node_modules: the key (the alias, for an alias)
+    # is the folder name.
+    stack: list[tuple[dict[str, Any], int, bool, str]] = [(deps, 0, False, "")]
     while stack:
-        level, depth, parent_dev = stack.pop()
+        level, depth, parent_dev, parent_dir = stack.pop()
         if depth > MAX_V1_DEPTH:
             raise ParseError("dependencies nested too deep")
         for name, entry in level.items():
@@ -79,6 +87,7 @@ def _from_dependencies_v1(deps: dict[str, Any], out: Collector) -> None:
                 continue
             version = clean(entry.get("version"))
             dev = parent_dev or entry.get("dev") is True
+            install_dir = f"{parent_dir}node_modules/{name}"
             real_name = name
             alias = _split_alias(version)
             if alias:
@@ -91,10 +100,11 @@ def _from_dependencies_v1(deps: dict[str, Any], out: Collector) -> None:
                     version,
                     dev=dev,
                     optional=entry.get("optional") is True,
+                    install_path=install_dir,
                 )
             children = entry.get("dependencies")
             if isinstance(children, dict):
-                stack.append((children, depth + 1, dev))
+                stack.append((children, depth + 1, dev, install_dir + "/"))
 
 
 def parse_package_lock(data: bytes, path: str, found_by: str = "npm-lock") -> list[Package]:
@@ -117,7 +127,7 @@ def parse_package_lock(data: bytes, path: str, found_by: str = "npm-lock") -> li
 class NpmLockAnalyzer:
     id = "npm-lock"
     interest = Interest(names=frozenset({"package-lock.json", "npm-shrinkwrap.json", ".package-lock.json"}))
-    version = 1
+    version = 2  # 2: install paths, for the runner's check of what npm installed
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         base = basename(path)

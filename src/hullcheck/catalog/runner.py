@@ -7,6 +7,8 @@
 - A language package whose metadata file an OS package installed (it is in the OS package's
   file list) is reported once, as part of the OS package: distros patch such libraries and
   their advisories name the OS package.
+- A package-lock entry that npm did not install (no ``package.json`` in its install folder
+  while ``node_modules`` sits next to the lock) is not reported (``npm_installed``).
 - The distro comes from the highest-priority os-release-like file.
 """
 
@@ -16,6 +18,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hullcheck.catalog import npm_installed
 from hullcheck.catalog.interface import Artifact
 from hullcheck.catalog.osrelease import best_distro
 from hullcheck.catalog.purl import with_distro
@@ -70,7 +73,10 @@ def build_catalog(
     for layer, art in visible:
         if art.unknown:
             unknowns.append(Unknown(path=art.path, reason=art.unknown, found_by=art.analyzer, layer_index=layer))
-        for p in art.packages:
+        found = art.packages
+        if art.analyzer == npm_installed.LOCK_ANALYZER and found:
+            found = npm_installed.installed_packages(art, view)
+        for p in found:
             if p.type not in OS_TYPES and owned and any(loc.path in owned for loc in p.locations):
                 continue
             ident = (p.key, art.path)

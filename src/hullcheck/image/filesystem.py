@@ -163,6 +163,33 @@ class SquashedView:
         rec, layer = self._entry(v)
         return layer, rec[1]
 
+    def is_dir(self, path: str) -> bool:
+        """A directory the container sees: a directory entry, or an ancestor of visible files
+        (tars need not list directories); symlinks are followed."""
+        for _ in range(40):  # symlink hops, as resolve bounds them
+            v = self._files.get(path)
+            if v is None:
+                break
+            rec = self._entry(v)[0]
+            if rec[1] != SYMLINK:
+                return rec[1] == DIR
+            target = rec[6]
+            if not target.startswith("/"):
+                target = posixpath.join(posixpath.dirname(path), target)
+            path = "/" + posixpath.normpath(target).lstrip("/")  # ".." stops at the image root
+        else:
+            return False
+        # No entry: a directory if something visible lies below (unlisted directories are
+        # linked to their parents, and links may be stale after deletions).
+        stack = [path]
+        while stack:
+            kids = self._children.get(stack.pop())
+            for k in ([kids] if isinstance(kids, str) else kids or ()):
+                if k in self._files:
+                    return True
+                stack.append(k)
+        return False
+
     def layer_of(self, path: str) -> int | None:
         v = self._files.get(path)
         return self._scans[v >> 32].index if v is not None else None
