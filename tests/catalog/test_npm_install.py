@@ -83,7 +83,9 @@ def _installed_files(project: str, entries: dict[str, tuple[str, str]], installe
 
 
 def _lock_found(pkgs: tuple[Package, ...], lock_path: str) -> set[tuple[str, str]]:
-    return {(p.name, p.version) for p in pkgs if p.found_by == "npm-lock" and p.locations[0].path == lock_path}
+    """What the lock file stands for: its own entries, and the installed copies it was merged
+    into (one package per installed copy, the lock among its locations)."""
+    return {(p.name, p.version) for p in pkgs if any(loc.path == lock_path for loc in p.locations)}
 
 
 def _scan(tmp_path: Path, name: str, layers: list[list[Member]]) -> tuple[Package, ...]:
@@ -114,6 +116,13 @@ def test_lock_entries_without_an_install_folder_are_left_out(tmp_path: Path) -> 
     assert darwin == ["/srv/shipped/package-lock.json"]
     # the install paths were for the runner only
     assert not any("install_paths" in p.metadata for p in pkgs)
+    # an installed copy is one package, whatever the number of files that name it
+    installed = [(p.name, p.version, p.locations[0].path) for p in pkgs if p.found_by == "npm-package-json"]
+    assert len(installed) == len(set(installed))
+    merged = [p for p in pkgs if p.name == "a" and p.version == "1.0.0" and p.locations[0].path.startswith("/app/")]
+    assert len(merged) == 1 and [loc.path for loc in merged[0].locations] == [
+        "/app/node_modules/a/package.json", "/app/package-lock.json"]
+    assert not [p for p in pkgs if p.found_by == "npm-lock" and p.locations[0].path.startswith("/app/")]
 
 
 def test_hidden_lockfile_is_checked_against_its_own_node_modules(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from hullcheck.image.filesystem import SquashedView
 from hullcheck.model import Package
 
 LOCK_ANALYZER = "npm-lock"
+MANIFEST_ANALYZER = "npm-package-json"
 
 
 def project_dir(lock_path: str) -> str:
@@ -34,9 +35,12 @@ def project_dir(lock_path: str) -> str:
     return folder
 
 
-def _installed(view: SquashedView, project: str, rel: str) -> bool:
+def _manifest(view: SquashedView, project: str, rel: str) -> str | None:
+    """The installed ``package.json`` for an install path, symlinks resolved; None if absent."""
     manifest = posixpath.normpath(posixpath.join(project, rel, "package.json"))
-    return manifest in view or view.resolve(manifest) is not None
+    if manifest in view:
+        return manifest
+    return view.resolve(manifest)
 
 
 def _strip(p: Package) -> Package:
@@ -46,17 +50,41 @@ def _strip(p: Package) -> Package:
     return dataclasses.replace(p, metadata=meta)
 
 
-def installed_packages(art: Artifact, view: SquashedView) -> tuple[Package, ...]:
-    """The packages of an npm-lock artifact that the image has, without the install paths."""
+def installed_packages(art: Artifact, view: SquashedView) -> list[tuple[Package, list[str]]]:
+    """The packages of an npm-lock artifact that the image has, without the install paths, each
+    with the installed ``package.json`` files it stands for (none when nothing is installed)."""
     project = project_dir(art.path)
     if not view.is_dir(posixpath.join(project, "node_modules")):
-        return tuple(_strip(p) for p in art.packages)  # not installed here: the lock's word
-    kept = []
+        return [(_strip(p), []) for p in art.packages]  # not installed here: the lock's word
+    kept: list[tuple[Package, list[str]]] = []
     for p in art.packages:
         paths = p.metadata.get(INSTALL_PATHS)
-        if isinstance(paths, list) and paths and not any(
-            isinstance(rel, str) and _installed(view, project, rel) for rel in paths
-        ):
+        if not isinstance(paths, list) or not paths:
+            kept.append((_strip(p), []))
             continue
-        kept.append(_strip(p))
-    return tuple(kept)
+        manifests = [m for rel in paths if isinstance(rel, str) and (m := _manifest(view, project, rel))]
+        if manifests:
+            kept.append((_strip(p), manifests))
+    return kept
+
+
+def merge_into_installed(packages: list[Package], locked: list[tuple[Package, list[str]]]) -> list[Package]:
+    """One package per installed copy: a lock entry whose installed ``package.json`` reports the
+    same name and version adds its lock file to that package's locations (and metadata the
+    manifest lacks, such as ``dev``) instead of being a second package. Reporting the lock,
+    the hidden lockfile and the manifest as three packages would triple every finding."""
+    out = list(packages)
+    by_manifest = {p.locations[0].path: i for i, p in enumerate(out)
+                   if p.found_by == MANIFEST_ANALYZER and p.locations}
+    for lp, manifests in locked:
+        target = next((by_manifest[m] for m in manifests if m in by_manifest
+                       and out[by_manifest[m]].name == lp.name and out[by_manifest[m]].version == lp.version), None)
+        if target is None:
+            out.append(lp)
+            continue
+        q = out[target]
+        have = {loc.path for loc in q.locations}
+        extra = tuple(loc for loc in lp.locations if loc.path not in have)
+        meta = {**{k: v for k, v in lp.metadata.items() if k not in q.metadata}, **q.metadata}
+        out[target] = dataclasses.replace(q, locations=q.locations + extra, metadata=meta)
+    return out

@@ -69,14 +69,19 @@ def build_catalog(
 
     packages: list[Package] = []
     unknowns: list[Unknown] = []
+    locked: list[tuple[Package, list[str]]] = []  # npm lock entries, merged into installed copies below
     seen: set[tuple[tuple[str, str, str, str], str]] = set()
     for layer, art in visible:
         if art.unknown:
             unknowns.append(Unknown(path=art.path, reason=art.unknown, found_by=art.analyzer, layer_index=layer))
         found = art.packages
+        manifests: dict[int, list[str]] = {}
         if art.analyzer == npm_installed.LOCK_ANALYZER and found:
-            found = npm_installed.installed_packages(art, view)
-        for p in found:
+            pairs = npm_installed.installed_packages(art, view)
+            found = tuple(p for p, _m in pairs)
+            manifests = {id(p): m for p, m in pairs}
+        for src in found:
+            p = src
             if p.type not in OS_TYPES and owned and any(loc.path in owned for loc in p.locations):
                 continue
             ident = (p.key, art.path)
@@ -99,6 +104,10 @@ def build_catalog(
                 created_by=info.created_by if info else "",
                 found_by=p.found_by or art.analyzer,
             )
-            packages.append(_fill_distro(p, distro))
+            if art.analyzer == npm_installed.LOCK_ANALYZER:
+                locked.append((_fill_distro(p, distro), manifests.get(id(src), [])))
+            else:
+                packages.append(_fill_distro(p, distro))
+    packages = npm_installed.merge_into_installed(packages, locked)
     packages.sort(key=lambda p: (p.type.value, p.name, p.version, p.locations[0].path if p.locations else ""))
     return Catalog(distro=distro, packages=tuple(packages), unknowns=tuple(unknowns))
