@@ -34,7 +34,13 @@ def hullcheck_secret_places(doc: Mapping[str, Any]) -> set[str]:
     places = set()
     for s in doc.get("secrets") or []:
         path = s.get("path") or (s.get("location") or {}).get("path")
-        places.add(str(path) if path else "config")
+        source = s.get("source") or "file"
+        if source == "file" and path:
+            places.add(str(path))
+            continue
+        places.add("config")  # the image config: environment, history, labels
+        if source == "env" and path:
+            places.add(f"env:{path}")
     return places
 
 

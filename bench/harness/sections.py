@@ -295,7 +295,7 @@ def secrets_section(tools: Tools, img: Image, db: Path, work: Path, progress: Pr
     planted = secrets.planted(img.expected or {})
     rows = [(w, k, secrets.found(w, tr_places), secrets.found(w, hc_places)) for w, k in planted]
     planted_files = {w for w, _ in planted}
-    hc_mis = sorted({str(m.get("id") or m.get("rule") or m) for m in hc_doc.get("misconfigurations") or []})
+    hc_mis = sorted({str(m.get("check_id") or m.get("id") or "?") for m in hc_doc.get("misconfigurations") or []})
     return SecretsResult(
         image=img.name,
         rows=rows,
