@@ -189,6 +189,24 @@ def _go_devel(f: Found, t: Target) -> Key | None:
     return (k[0], k[1], k[2], "") if k[0] == "golang" and k[3] == "(devel)" else None
 
 
+def _go_vcs_pseudo_version(f: Found, t: Target) -> Key | None:
+    # syft makes a pseudo-version for a main module built from a git checkout out of the build
+    # info's vcs.time and vcs.revision; hullcheck (like trivy and `go version -m`) reports no
+    # version: v0.0.0-... sorts below every release, so it would match every advisory of the module
+    from . import gobinary
+
+    k = f.key
+    m = re.fullmatch(r"v0\.0\.0-(\d{14})-([0-9a-f]{12})", k[3]) if k[0] == "golang" else None
+    if m is None:
+        return None
+    for path in f.paths:
+        vcs = gobinary.vcs_settings(t.root / path.lstrip("/"))
+        stamp = re.sub(r"\D", "", vcs.get("vcs.time", ""))[:14]
+        if vcs.get("vcs.revision", "").startswith(m.group(2)) and stamp == m.group(1):
+            return (k[0], k[1], k[2], "")
+    return None
+
+
 def _go_stdlib_v(f: Found, t: Target) -> Key | None:
     # trivy writes the toolchain as a module version ("v1.19.8"), hullcheck and syft as Go
     # prints it without "go" ("1.19.8")
@@ -227,6 +245,9 @@ EQUIVALENCES = (
     Equivalence("url-version", "syft gives a pnpm package fetched from a tarball URL the URL as version",
                 frozenset({"syft"}), _pnpm_url_version),
     Equivalence("go-devel", "the peer writes Go's '(devel)' (no version) as a version", BOTH, _go_devel),
+    Equivalence("go-vcs-pseudo-version", "syft makes a pseudo-version (v0.0.0-<vcs.time>-<vcs.revision>) "
+                "for a main module built from a VCS checkout; hullcheck reports no version", frozenset({"syft"}),
+                _go_vcs_pseudo_version),
     Equivalence("go-stdlib-version", "trivy writes the Go toolchain's version with a 'v'", frozenset({"trivy"}),
                 _go_stdlib_v),
     Equivalence("go-local-replace", "syft names a module replaced by a local directory after the directory",

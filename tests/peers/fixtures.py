@@ -186,6 +186,7 @@ def go_binary(data: Path, root: Path) -> None:
     from . import gobinary, images
 
     gobinary.build_app(root / "usr/local/bin/app", images.out_dir() / "cache" / "go-build")
+    gobinary.build_app(root / "usr/local/bin/app-vcs", images.out_dir() / "cache" / "go-build", vcs=True)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ def _env(root: Path, cache: Path) -> dict[str, str]:
     }
 
 
-def build_app(dest: Path, cache: Path) -> Path:
-    """``dest``: the binary to write (linux/amd64, -trimpath)."""
+def build_app(dest: Path, cache: Path, *, vcs: bool = False) -> Path:
+    """``dest``: the binary to write (linux/amd64, -trimpath). ``vcs``: built from a git checkout,
+    so that the build info carries vcs.revision and vcs.time (a fixed commit, for reproducibility)."""
     root = Path(tempfile.mkdtemp(prefix="hullcheck-peers-go-"))
     try:
         gobuild._write_proxy(root / "proxy")
@@ -43,6 +44,13 @@ def build_app(dest: Path, cache: Path) -> Path:
         (app / "main.go").write_text(gobuild.APP_MAIN)
         dest.parent.mkdir(parents=True, exist_ok=True)
         env = _env(root, cache) | {"GOOS": "linux", "GOARCH": "amd64"}
+        if vcs:
+            stamp = "2024-01-02T03:04:05+00:00"
+            git_env = env | {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_CONFIG_GLOBAL": "/dev/null"}
+            for args in (["init", "-q"], ["add", "."],
+                         ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "app"]):
+                subprocess.run(["git", *args], cwd=app, env=git_env, check=True, capture_output=True, timeout=60)
+            env["GOFLAGS"] = "-buildvcs=true -mod=mod"
         subprocess.run(["go", "build", "-trimpath", "-o", str(dest), "."], cwd=app, env=env, check=True,
                        capture_output=True, timeout=300)
     finally:
@@ -64,4 +72,18 @@ def local_replacements(binary: Path) -> dict[str, str]:
             last = parts[1]
         elif parts[0] == "=>" and len(parts) >= 2 and re.match(r"\.{0,2}/", parts[1]) and last:
             found[last] = parts[1]
+    return found
+
+
+def vcs_settings(binary: Path) -> dict[str, str]:
+    """The ``build vcs.*`` settings ``go version -m`` prints for a binary."""
+    out = subprocess.run(["go", "version", "-m", str(binary)], capture_output=True, text=True, check=True,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("GO")} | {"GOTOOLCHAIN": "local"},
+                         timeout=60).stdout
+    found = {}
+    for line in out.splitlines():
+        parts = line.strip().split("\t")
+        if len(parts) >= 2 and parts[0] == "build" and parts[1].startswith("vcs."):
+            key, _, value = parts[1].partition("=")
+            found[key] = value
     return found

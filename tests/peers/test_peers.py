@@ -344,6 +344,7 @@ def test_a_new_difference_fails(mixed: Scanned) -> None:
 
 @pytest.mark.parametrize("scanned_tree", ["go-binary"], indirect=True)
 def test_go_binary_local_replacement_and_spellings(scanned_tree: Scanned) -> None:
+    from . import gobinary
     from .gobinary import local_replacements
 
     replaced = local_replacements(scanned_tree.target.root / "usr/local/bin/app")
@@ -354,6 +355,11 @@ def test_go_binary_local_replacement_and_spellings(scanned_tree: Scanned) -> Non
     assert trivy.explained["hullcheck+go-local-replace"] == [("golang", "example.com", "greet", "")]
     # the main module, built from a source tree: "(devel)" for syft, no version for us and trivy
     assert syft.explained["go-devel"] == [("golang", "example.com", "app", "(devel)")]
+    # built from a git checkout: syft makes up a pseudo-version from the VCS stamps
+    vcs = gobinary.vcs_settings(scanned_tree.target.root / "usr/local/bin/app-vcs")
+    stamp = "".join(c for c in vcs["vcs.time"] if c.isdigit())[:14]
+    assert syft.explained["go-vcs-pseudo-version"] == [
+        ("golang", "example.com", "app", f"v0.0.0-{stamp}-{vcs['vcs.revision'][:12]}")]
     assert trivy.count("go-stdlib-version") == 1
 
 
