@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,9 +19,11 @@ from hullcheck.cli.common import (
 )
 from hullcheck.cli.image import REF_HELP
 from hullcheck.errors import UsageError
-from hullcheck.match.ignore import DEFAULT_NAME as DEFAULT_IGNORE
-from hullcheck.match.ignore import IgnoreEntry
+from hullcheck.match import DEFAULT_IGNORE_NAME as DEFAULT_IGNORE
 from hullcheck.model.finding import SeverityLevel
+
+if TYPE_CHECKING:
+    from hullcheck.match.ignore import IgnoreEntry
 
 
 def _levels(text: str) -> frozenset[SeverityLevel]:

@@ -29,9 +29,10 @@ from typing import Any
 import yaml
 
 from hullcheck.errors import UsageError
+from hullcheck.match import DEFAULT_IGNORE_NAME
 from hullcheck.match.suppress import ImageIdentity, Status, Subject, Verdict, path_matches
 
-DEFAULT_NAME = ".hullcheckignore"
+DEFAULT_NAME = DEFAULT_IGNORE_NAME
 MAX_BYTES = 4 * 1024**2  # a hand-written file; anything larger is a mistake
 _KEYS = frozenset({"id", "package", "path", "reason", "expires", "owner"})
 _LINE = "__line__"
