@@ -54,6 +54,10 @@ class Policy:
     rule_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exceptions: tuple[PolicyException, ...] = ()
     custom_rules: tuple[CustomRule, ...] = ()
+    # admission webhook only (``admission:`` in the file): requests in these namespaces, or from these
+    # users, are allowed without evaluation, as PSA's exemptions
+    exempt_namespaces: frozenset[str] = frozenset()
+    exempt_usernames: frozenset[str] = frozenset()
 
     def mode_of(self, rule: str) -> Mode:
         return self.rule_modes.get(rule, self.mode)
@@ -102,7 +106,7 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
     if doc.get("kind", "Policy") != "Policy":
         raise PolicyFileError(f"{where}: kind must be Policy")
     known = {"apiVersion", "kind", "metadata", "profile", "k8sVersion", "mode", "rules", "parameters", "exceptions",
-             "customRules"}
+             "customRules", "admission"}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise PolicyFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
@@ -151,8 +155,27 @@ def parse_policy(doc: Any, where: str = "policy") -> Policy:
             name=_str(res, "name", w, False), container=_str(e, "container", w, False),
         ))
     version = doc.get("k8sVersion")
+    section = doc.get("admission")
+    exempt_ns, exempt_users = _admission({} if section is None else section, where)
     return Policy(profile, None if version is None else str(version), mode, rule_modes, frozenset(disabled),
-                  dict(params), rule_params, tuple(excs), tuple(custom))
+                  dict(params), rule_params, tuple(excs), tuple(custom), exempt_ns, exempt_users)
+
+
+def _admission(section: Any, where: str) -> tuple[frozenset[str], frozenset[str]]:
+    """``admission: {exemptNamespaces: [...], exemptUsernames: [...]}`` (the webhook's exemptions)."""
+    w = f"{where}: admission"
+    if not isinstance(section, dict):
+        raise PolicyFileError(f"{w} must be a mapping (exemptNamespaces, exemptUsernames)")
+    unknown = sorted(set(section) - {"exemptNamespaces", "exemptUsernames"})
+    if unknown:
+        raise PolicyFileError(f"{w}: unknown field(s) {', '.join(unknown)}")
+    out = []
+    for key in ("exemptNamespaces", "exemptUsernames"):
+        items = section.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(x, str) and x for x in items):
+            raise PolicyFileError(f"{w}.{key} must be a list of non-empty strings")
+        out.append(frozenset(items))
+    return out[0], out[1]
 
 
 def _custom_rules(items: Any, where: str, rule_modes: dict[str, Mode]) -> list[CustomRule]:
