@@ -8,6 +8,7 @@ from .accuracy import by_type, examples
 from .machine import Machine
 from .sections import AccuracyResult, SecretsResult, TimedResult
 from .stats import ratios
+from .vectors import SuiteResult
 
 
 def fmt_ratio(x: float | None) -> str:
@@ -158,3 +159,36 @@ def headline(timed_results: Sequence[TimedResult]) -> list[str]:
     if not rows:
         return []
     return ["## Headline", "", *table(["section", "measure", "value", "target", "met"], rows), ""]
+
+
+def versions_block(results: Sequence[SuiteResult], source: str, n_failures: int = 5) -> list[str]:
+    """Per ecosystem: vectors, passed, pass rate; then each file's counts and its first failures."""
+    lines = [
+        "## Accuracy: version vectors",
+        "",
+        f"Version comparison (and validity, range) cases from the native tools' own test suites "
+        f"(`{source}`), checked with `hullcheck.versions`. A row that raises counts as failed.",
+        "",
+    ]
+    rows = [[r.suite, str(r.vectors), str(r.passed), f"{100 * r.rate:.2f}%"] for r in results]
+    total = sum(r.vectors for r in results)
+    passed = sum(r.passed for r in results)
+    rows.append(["**all**", str(total), str(passed), f"{100 * passed / total:.2f}%" if total else "n/a"])
+    lines += table(["ecosystem", "vectors", "passed", "pass rate"], rows)
+    lines += ["", "Per file:", ""]
+    lines += table(
+        ["ecosystem", "file", "tests", "vectors", "passed"],
+        [[r.suite, f"`{f.path}`", f.what, str(f.vectors), str(f.passed)] for r in results for f in r.files],
+    )
+    failing = [r for r in results if r.failures]
+    lines.append("")
+    if not failing:
+        lines.append("No failures.")
+    for r in failing:
+        fs = r.failures
+        lines.append(f"Failures, {r.suite} ({len(fs)}" + (f", first {n_failures}" if len(fs) > n_failures else "")
+                     + "):")
+        lines.append("")
+        lines += [f"- `{m}`".replace("|", "\\|") for m in fs[:n_failures]]
+        lines.append("")
+    return [*lines, ""]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import accuracy, secrets
+from . import accuracy, secrets, vectors
 from .alternate import Variant, alternate
 from .floor import FLOOR, HULLCHECK_READ
 from .proc import measure
@@ -304,3 +304,12 @@ def secrets_section(tools: Tools, img: Image, db: Path, work: Path, progress: Pr
         trivy_misconfig=secrets.trivy_misconfig_ids(tr_doc),
         hullcheck_misconfig=hc_mis,
     )
+
+
+def versions_section(root: Path, progress: Progress) -> list[vectors.SuiteResult]:
+    """Pass rates of hullcheck.versions on the version vectors under ``root`` (in process: nothing
+    here is timed)."""
+    results = vectors.run_all(root)
+    for r in results:
+        progress(f"versions: {r.suite}: {r.passed}/{r.vectors}")
+    return results

@@ -54,10 +54,13 @@ def _first_line(argv: list[str], env: dict[str, str] | None = None) -> str:
     return out.strip().splitlines()[0] if out.strip() else "unknown"
 
 
-def versions(tools: Tools) -> dict[str, str]:
+def versions(tools: Tools | None) -> dict[str, str]:
+    """The tools' versions; without ``tools`` (a run that needs no peer) only hullcheck's and Python's."""
     env = base_env()
     hc = _first_line([sys.executable, "-m", "hullcheck", "--version"], hullcheck_env(Path("/tmp")))
     rev = _first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
+    if tools is None:
+        return {"hullcheck": f"{hc} (git {rev})", "python": sys.version.split()[0]}
     return {
         "hullcheck": f"{hc} (git {rev})",
         "trivy": _first_line([str(tools.trivy), "--version"], env).removeprefix("Version: "),

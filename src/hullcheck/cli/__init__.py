@@ -46,6 +46,7 @@ def _register() -> None:
     from hullcheck.cli import db as db_cmd
     from hullcheck.cli import image as image_cmd
     from hullcheck.cli import rules as rules_cmd
+    from hullcheck.cli import serve as serve_cmd
     from hullcheck.cli import version as version_cmd
 
     groups: tuple[tuple[typer.Typer, str], ...] = (
@@ -53,6 +54,7 @@ def _register() -> None:
         (db_cmd.app, "db"),
         (version_cmd.app, "version"),
         (rules_cmd.app, "rules"),
+        (serve_cmd.app, "serve"),
     )
     for sub, name in groups:
         app.add_typer(sub, name=name)

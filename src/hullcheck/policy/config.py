@@ -58,6 +58,10 @@ class Policy:
     exceptions: tuple[PolicyException, ...] = ()
     custom_rules: tuple[CustomRule, ...] = ()
     ignore: tuple[ignorefile.IgnoreEntry, ...] = ()  # vulnerability/secret/check exceptions for image scans
+    # admission webhook only (``admission:`` in the file): requests in these namespaces, or from these
+    # users, are allowed without evaluation, as PSA's exemptions
+    exempt_namespaces: frozenset[str] = frozenset()
+    exempt_usernames: frozenset[str] = frozenset()
 
     def mode_of(self, rule: str) -> Mode:
         return self.rule_modes.get(rule, self.mode)
@@ -108,7 +112,7 @@ def parse_policy(doc: Any, where: str = "policy", lines: Mapping[tuple[Any, ...]
     if doc.get("kind", "Policy") != "Policy":
         raise PolicyFileError(f"{where}: kind must be Policy")
     known = {"apiVersion", "kind", "metadata", "profile", "k8sVersion", "mode", "rules", "parameters", "exceptions",
-             "customRules", "ignore"}
+             "customRules", "ignore", "admission"}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise PolicyFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
@@ -157,8 +161,11 @@ def parse_policy(doc: Any, where: str = "policy", lines: Mapping[tuple[Any, ...]
             name=_str(res, "name", w, False), container=_str(e, "container", w, False),
         ))
     version = doc.get("k8sVersion")
+    section = doc.get("admission")
+    exempt_ns, exempt_users = _admission({} if section is None else section, where)
     return Policy(profile, None if version is None else str(version), mode, rule_modes, frozenset(disabled),
-                  dict(params), rule_params, tuple(excs), tuple(custom), tuple(_ignore(doc, where, lines or {})))
+                  dict(params), rule_params, tuple(excs), tuple(custom), tuple(_ignore(doc, where, lines or {})),
+                  exempt_namespaces=exempt_ns, exempt_usernames=exempt_users)
 
 
 def _ignore(doc: dict[str, Any], where: str, lines: Mapping[tuple[Any, ...], int]) -> list[ignorefile.IgnoreEntry]:
@@ -176,6 +183,23 @@ def _ignore(doc: dict[str, Any], where: str, lines: Mapping[tuple[Any, ...], int
         raise
     except UsageError as e:
         raise PolicyFileError(e.message) from None
+
+
+def _admission(section: Any, where: str) -> tuple[frozenset[str], frozenset[str]]:
+    """``admission: {exemptNamespaces: [...], exemptUsernames: [...]}`` (the webhook's exemptions)."""
+    w = f"{where}: admission"
+    if not isinstance(section, dict):
+        raise PolicyFileError(f"{w} must be a mapping (exemptNamespaces, exemptUsernames)")
+    unknown = sorted(set(section) - {"exemptNamespaces", "exemptUsernames"})
+    if unknown:
+        raise PolicyFileError(f"{w}: unknown field(s) {', '.join(unknown)}")
+    out = []
+    for key in ("exemptNamespaces", "exemptUsernames"):
+        items = section.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(x, str) and x for x in items):
+            raise PolicyFileError(f"{w}.{key} must be a list of non-empty strings")
+        out.append(frozenset(items))
+    return out[0], out[1]
 
 
 def _custom_rules(items: Any, where: str, rule_modes: dict[str, Mode]) -> list[CustomRule]:

@@ -41,6 +41,12 @@ def has(d: dict[str, Any], key: str) -> bool:
     return d.get(key) is not None
 
 
+def one_of(value: Any, allowed: frozenset[str]) -> bool:
+    """``value in allowed`` for a value from the document: a list or mapping where a string belongs is
+    simply not allowed (``in`` on a frozenset would raise TypeError: unhashable)."""
+    return isinstance(value, str) and value in allowed
+
+
 def is_windows(w: Workload) -> bool:
     return _d(w.pod_spec.get("os")).get("name") == "windows"
 
@@ -93,7 +99,7 @@ def check_capabilities_baseline(w: Workload, ctx: Context) -> Iterator[Hit]:
     """Capabilities (baseline): capabilities.add only from the default set, v1.0+ (names compared exactly)."""
     for c in w.containers:
         added = _l(_d(csc(c).get("capabilities")).get("add"))
-        bad = [str(a) for a in added if a not in BASELINE_CAPABILITIES]
+        bad = [str(a) for a in added if not one_of(a, BASELINE_CAPABILITIES)]
         if bad:
             yield Hit(f"container {c.name!r} must not include {', '.join(bad)} in securityContext.capabilities.add",
                       f"{c.path}.securityContext.capabilities.add", c.name)
@@ -124,12 +130,12 @@ def check_apparmor(w: Workload, ctx: Context) -> Iterator[Hit]:
     ``container.apparmor.security.beta.kubernetes.io/*`` empty, runtime/default or localhost/*. PSA checks
     both at every policy version (the field check was added in place to its v1.0 revision)."""
     prof = pod_sc(w).get("appArmorProfile")
-    if prof is not None and _d(prof).get("type") not in APPARMOR_TYPES:
+    if prof is not None and not one_of(_d(prof).get("type"), APPARMOR_TYPES):
         yield Hit(f"pod must not set securityContext.appArmorProfile.type={_d(prof).get('type')!r}",
                   _pod_field(w, "securityContext.appArmorProfile.type"))
     for c in w.containers:
         prof = csc(c).get("appArmorProfile")
-        if prof is not None and _d(prof).get("type") not in APPARMOR_TYPES:
+        if prof is not None and not one_of(_d(prof).get("type"), APPARMOR_TYPES):
             yield Hit(f"container {c.name!r} must not set securityContext.appArmorProfile.type="
                       f"{_d(prof).get('type')!r}",
                       f"{c.path}.securityContext.appArmorProfile.type", c.name)
@@ -147,7 +153,7 @@ SELINUX_TYPES_1_31 = SELINUX_TYPES_1_0 | {"container_engine_t"}
 
 def _selinux(opts: dict[str, Any], where: str, field: str, allowed: frozenset[str], container: str) -> Iterator[Hit]:
     t = opts.get("type")
-    if t is not None and t not in allowed:
+    if t is not None and not one_of(t, allowed):
         yield Hit(f"{where} must not set securityContext.seLinuxOptions.type={t!r}", f"{field}.type", container)
     for key in ("user", "role"):
         if opts.get(key) not in (None, ""):
@@ -200,12 +206,12 @@ def check_seccomp_baseline(w: Workload, ctx: Context) -> Iterator[Hit]:
                 yield Hit(f"annotation {key}={ann[key]!r} is forbidden", f"{w.meta_path}.annotations['{key}']", c.name)
         return
     prof = pod_sc(w).get("seccompProfile")
-    if prof is not None and _d(prof).get("type") not in SECCOMP_TYPES:
+    if prof is not None and not one_of(_d(prof).get("type"), SECCOMP_TYPES):
         yield Hit(f"pod must not set securityContext.seccompProfile.type={_d(prof).get('type')!r}",
                   _pod_field(w, "securityContext.seccompProfile.type"))
     for c in w.containers:
         prof = csc(c).get("seccompProfile")
-        if prof is not None and _d(prof).get("type") not in SECCOMP_TYPES:
+        if prof is not None and not one_of(_d(prof).get("type"), SECCOMP_TYPES):
             yield Hit(f"container {c.name!r} must not set securityContext.seccompProfile.type={_d(prof).get('type')!r}",
                       f"{c.path}.securityContext.seccompProfile.type", c.name)
 
@@ -234,7 +240,7 @@ def check_sysctls(w: Workload, ctx: Context) -> Iterator[Hit]:
     allowed = safe_sysctls(ctx.version)
     for i, s in enumerate(_l(pod_sc(w).get("sysctls"))):
         name = _d(s).get("name")
-        if name not in allowed:
+        if not one_of(name, allowed):
             yield Hit(f"sysctl {name!r} is not in the safe set of v{ctx.version[0]}.{ctx.version[1]}",
                       _pod_field(w, f"securityContext.sysctls[{i}].name"))
 
@@ -332,7 +338,7 @@ def check_seccomp_restricted(w: Workload, ctx: Context) -> Iterator[Hit]:
     prof = pod_sc(w).get("seccompProfile")
     pod_ok = False
     if prof is not None:
-        if _d(prof).get("type") in SECCOMP_TYPES:
+        if one_of(_d(prof).get("type"), SECCOMP_TYPES):
             pod_ok = True
         else:
             yield Hit(f"pod must not set securityContext.seccompProfile.type={_d(prof).get('type')!r}",
@@ -340,7 +346,7 @@ def check_seccomp_restricted(w: Workload, ctx: Context) -> Iterator[Hit]:
     for c in w.containers:
         cprof = csc(c).get("seccompProfile")
         if cprof is not None:
-            if _d(cprof).get("type") not in SECCOMP_TYPES:
+            if not one_of(_d(cprof).get("type"), SECCOMP_TYPES):
                 yield Hit(f"container {c.name!r} must not set securityContext.seccompProfile.type="
                           f"{_d(cprof).get('type')!r}", f"{c.path}.securityContext.seccompProfile.type", c.name)
         elif not pod_ok:
