@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from hullcheck.advisories.store import AdvisoryStore
@@ -13,6 +12,7 @@ from hullcheck.scan import apply_exceptions
 from tests.conftest import need
 
 from .fixtures import HOSTILE, make_report
+from .junit_schema import validate
 
 
 class _Hide:
@@ -25,7 +25,7 @@ class _Hide:
 
 def test_suites_cases_and_failures(store: AdvisoryStore) -> None:
     r = make_report(store)
-    root = ET.fromstring(junit.render(r))
+    root = validate(junit.render(r))
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert set(suites) == {"vulnerabilities", "secrets", "misconfigurations"}
     vs = suites["vulnerabilities"]
@@ -46,7 +46,7 @@ def test_fully_suppressed_package_is_skipped(store: AdvisoryStore) -> None:
     r = make_report(store)
     ids = {f.id for f in r.findings if f.package.name == "jinja2"}
     r = apply_exceptions(r, [_Hide(ids)])
-    root = ET.fromstring(junit.render(r))
+    root = validate(junit.render(r))
     case = next(c for c in root.iter("testcase") if c.get("name").startswith("jinja2@"))
     assert case.find("failure") is None and case.find("skipped") is not None
     assert all(i in case.find("skipped").get("message") for i in ids)
@@ -57,7 +57,7 @@ def test_hostile_names_and_junitparser(store: AdvisoryStore, tmp_path: Path) -> 
     bad = next(f for f in r.findings if f.package.name == HOSTILE)
     r.findings[r.findings.index(bad)] = Finding(**{**bad.__dict__, "summary": "ctrl \x01\x1b chars"})
     text = junit.render(r)
-    root = ET.fromstring(text)
+    root = validate(text)
     assert any(c.get("name").startswith(HOSTILE) for c in root.iter("testcase"))
     try:
         import junitparser

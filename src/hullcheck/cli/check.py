@@ -38,7 +38,8 @@ def check(
     profile: str = typer.Option(None, "--profile", help="pss-baseline, pss-restricted or production"),
     k8s_version: str = typer.Option(None, "--k8s-version", help="Kubernetes version, e.g. v1.30 (default: latest)"),
     formats: list[str] = typer.Option(
-        None, "--format", "-f", help="FORMAT or FORMAT=FILE; repeatable (table, json, sarif). Default: table."
+        None, "--format", "-f",
+        help="FORMAT or FORMAT=FILE; repeatable (table, json, sarif, junit, markdown, html). Default: table.",
     ),
     platform: str = PLATFORM,
     insecure: list[str] = INSECURE,

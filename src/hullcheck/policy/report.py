@@ -1,4 +1,5 @@
-"""Check results as a human table, JSON (``hullcheck.check/v1``) or SARIF (``policy.sarif``)."""
+"""Check results as a human table, JSON (``hullcheck.check/v1``), SARIF (``policy.sarif``), JUnit XML
+(``policy.junit``), Markdown (``policy.markdown``) or HTML (``policy.html``): the scan formats."""
 
 from __future__ import annotations
 
@@ -84,4 +85,25 @@ def to_table(result: CheckResult) -> str:
     return buf.getvalue()
 
 
-FORMATS = {"table": to_table, "json": to_json, "sarif": sarif.render}
+def to_junit(result: CheckResult) -> str:
+    # imported when used: these share building blocks with the scan report package, which pulls in
+    # the scan pipeline (as policy.sarif does)
+    from hullcheck.policy import junit
+
+    return junit.render(result)
+
+
+def to_markdown(result: CheckResult) -> str:
+    from hullcheck.policy import markdown
+
+    return markdown.render(result)
+
+
+def to_html(result: CheckResult) -> str:
+    from hullcheck.policy import html
+
+    return html.render(result)
+
+
+FORMATS = {"table": to_table, "json": to_json, "sarif": sarif.render, "junit": to_junit, "markdown": to_markdown,
+           "html": to_html}

@@ -9,9 +9,10 @@ from hullcheck.baseimage import BaseSummary, summarize
 from hullcheck.match.suppress import AnyFinding, Suppressed
 from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding, SeverityLevel
+from hullcheck.report.levels import SEVERITIES  # critical first
 from hullcheck.scan import ScanReport
 
-SEVERITIES = tuple(sorted(SeverityLevel, key=lambda s: -s.rank))  # critical first
+__all__ = ["SEVERITIES"]  # and the helpers below
 KINDS = ("vulnerability", "secret", "misconfiguration")
 KIND_TITLES = {"vulnerability": "vulnerabilities", "secret": "secrets", "misconfiguration": "misconfigurations"}
 

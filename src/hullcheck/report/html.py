@@ -1,21 +1,18 @@
 """One self-contained HTML file: inline CSS, inline SVG charts, no scripts, nothing fetched.
 
-A Content-Security-Policy meta tag (``default-src 'none'``) backs this up in the browser: even if
-something slipped through, the page could load nothing and run nothing. Every text from the image
-or the advisories goes through ``html.escape``; links are made only for https/http advisory URLs
-(navigation, not resources) and carry ``rel="noopener noreferrer"``.
+The page frame, its Content-Security-Policy and the charts are ``hullcheck.report.htmlpage``'s
+(``check``'s HTML report shares them). Every text from the image or the advisories goes through
+``html.escape``; links are made only for https/http advisory URLs (navigation, not resources) and
+carry ``rel="noopener noreferrer"``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from html import escape
 
-from hullcheck import __version__
 from hullcheck.match.suppress import AnyFinding
 from hullcheck.model.finding import Finding, SeverityLevel
 from hullcheck.report.common import (
-    SEVERITIES,
     base_summary,
     fixed_text,
     id_of,
@@ -26,35 +23,10 @@ from hullcheck.report.common import (
     title_of,
     where_of,
 )
+from hullcheck.report.htmlpage import BarRow, e, figure, footer, page, stacked_chart
+from hullcheck.report.htmlpage import sev as _sev
+from hullcheck.report.htmlpage import severity_chart as _severity_bars
 from hullcheck.scan import ScanReport
-
-COLORS = {
-    SeverityLevel.CRITICAL: "#8b0000",
-    SeverityLevel.HIGH: "#d9480f",
-    SeverityLevel.MEDIUM: "#e0a800",
-    SeverityLevel.LOW: "#1c7ed6",
-    SeverityLevel.NEGLIGIBLE: "#868e96",
-    SeverityLevel.UNKNOWN: "#adb5bd",
-}
-
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#212529;background:#fff}
-h1{font-size:1.5rem;margin:0 0 .25rem} h2{font-size:1.15rem;margin:2rem 0 .5rem;border-bottom:1px solid #dee2e6}
-code{font:12px ui-monospace,monospace;background:#f1f3f5;padding:0 .2em;border-radius:3px;word-break:break-all}
-table{border-collapse:collapse;width:100%;margin:.5rem 0} th,td{border:1px solid #dee2e6;padding:.25rem .5rem;
-text-align:left;vertical-align:top} th{background:#f8f9fa} .sev{font-weight:600;color:#fff;border-radius:3px;
-padding:0 .4em;white-space:nowrap} .muted{color:#868e96} .charts{display:flex;flex-wrap:wrap;gap:2rem}
-.note{background:#fff3bf;padding:.1em .3em;border-radius:3px} details{margin:.5rem 0}
-"""
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-def e(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
-def _sev(level: SeverityLevel) -> str:
-    return f'<span class="sev" style="background:{COLORS[level]}">{e(level.value)}</span>'
 
 
 def _link(text: str, url: str) -> str:
@@ -64,22 +36,7 @@ def _link(text: str, url: str) -> str:
 
 
 def severity_chart(items: list[AnyFinding]) -> str:
-    counts = Counter(level_of(f) for f in items)
-    top = max(counts.values(), default=0) or 1
-    bar_w, gap, h = 56, 14, 160
-    width = len(SEVERITIES) * (bar_w + gap) + gap
-    parts = [f'<svg width="{width}" height="{h + 40}" role="img" '
-             f'aria-label="findings by severity"><title>findings by severity</title>']
-    for i, s in enumerate(SEVERITIES):
-        n = counts.get(s, 0)
-        bh = round(h * n / top)
-        x = gap + i * (bar_w + gap)
-        parts.append(f'<rect x="{x}" y="{h - bh + 16}" width="{bar_w}" height="{bh}" fill="{COLORS[s]}">'
-                     f"<title>{e(s.value)}: {n}</title></rect>")
-        parts.append(f'<text x="{x + bar_w / 2}" y="{h - bh + 12}" text-anchor="middle" font-size="12">{n}</text>')
-        parts.append(f'<text x="{x + bar_w / 2}" y="{h + 32}" text-anchor="middle" font-size="11">{e(s.value)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return _severity_bars(Counter(level_of(f) for f in items), "findings")
 
 
 def layer_chart(r: ScanReport, items: list[AnyFinding]) -> str:
@@ -87,33 +44,15 @@ def layer_chart(r: ScanReport, items: list[AnyFinding]) -> str:
     for f in items:
         rows.setdefault(layer_of(f), Counter())[level_of(f)] += 1
     order = sorted(rows, key=lambda x: (x is None, x if x is not None else 0))
-    top = max((sum(c.values()) for c in rows.values()), default=0) or 1
-    label_w, bar_max, row_h = 260, 300, 24
-    height = max(1, len(order)) * row_h + 10
-    parts = [f'<svg width="{label_w + bar_max + 50}" height="{height}" '
-             f'role="img" aria-label="findings by layer"><title>findings by layer</title>']
-    if not order:
-        parts.append('<text x="0" y="16" font-size="12">no findings</text>')
-    for i, layer in enumerate(order):
-        y = 5 + i * row_h
+    bars = []
+    for layer in order:
         label = "image config" if layer is None else f"layer {layer}"
         created = ""
         if layer is not None and r.metadata is not None and 0 <= layer < len(r.metadata.layers):
             created = r.metadata.layers[layer].created_by
         short = (label + (": " + created if created else ""))[:42]
-        parts.append(f'<text x="0" y="{y + 15}" font-size="11"><title>{e(label)} {e(created)}</title>{e(short)}</text>')
-        x = float(label_w)
-        for s in SEVERITIES:
-            n = rows[layer].get(s, 0)
-            if not n:
-                continue
-            w = bar_max * n / top
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}" fill="{COLORS[s]}">'
-                         f"<title>{e(label)}, {e(s.value)}: {n}</title></rect>")
-            x += w
-        parts.append(f'<text x="{x + 4:.1f}" y="{y + 14}" font-size="11">{sum(rows[layer].values())}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        bars.append(BarRow(short, f"{label} {created}", label, rows[layer]))
+    return stacked_chart(bars, "findings", "layer")
 
 
 def _vuln_table(r: ScanReport, notes: dict[int, str]) -> str:
@@ -172,8 +111,8 @@ def render(r: ScanReport) -> str:
     base = base_summary(r)
     if base.line and r.findings:
         body.append(f"<p>{e(base.line)}</p>")
-    body.append('<div class="charts"><figure>' + severity_chart(items) + "<figcaption>by severity</figcaption></figure>"
-                "<figure>" + layer_chart(r, items) + "<figcaption>by layer</figcaption></figure></div>")
+    body.append('<div class="charts">' + figure(severity_chart(items), "by severity")
+                + figure(layer_chart(r, items), "by layer") + "</div>")
     if r.findings:
         body.append(f"<h2>Vulnerabilities ({len(r.findings)})</h2>" + _vuln_table(r, notes))
     if r.secrets:
@@ -194,12 +133,8 @@ def render(r: ScanReport) -> str:
                        f"<td><code>{e(x.created_by)}</code></td></tr>" for x in meta.layers)
         body.append("<h2>Layers</h2><table><thead><tr><th>#</th><th>diff id</th><th>size</th><th>created by</th>"
                     f"</tr></thead><tbody>{rows}</tbody></table>")
-    body.append(f'<p class="muted">hullcheck {e(__version__)}</p>')
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>hullcheck: {e(r.ref)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    body.append(footer())
+    return page(f"hullcheck: {r.ref}", body)
 
 
 def _what(f: AnyFinding) -> str:

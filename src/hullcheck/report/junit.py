@@ -6,13 +6,12 @@
 - ``secrets``: one testcase per place a secret was found (file or config field).
 - ``misconfigurations``: one testcase per failed check.
 
-Built with ``xml.etree`` so every text and attribute is escaped; characters XML 1.0 cannot carry
-at all (control characters from hostile package names) are replaced first.
+The XML frame (safe text, suite totals, the document) is ``hullcheck.report.xmltext``'s, which
+``check``'s JUnit output shares.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -21,13 +20,9 @@ from hullcheck.model import Package
 from hullcheck.model.checks import Misconfiguration, SecretFinding
 from hullcheck.model.finding import Finding
 from hullcheck.report.common import fixed_text, id_of, level_of, suppression_note, title_of, where_of
+from hullcheck.report.xmltext import document, set_root_totals, suite_totals
+from hullcheck.report.xmltext import x as _x
 from hullcheck.scan import ScanReport
-
-_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def _x(text: object) -> str:
-    return _BAD_XML.sub("\ufffd", str(text))
 
 
 def _line(f: AnyFinding) -> str:
@@ -61,17 +56,6 @@ def _case(suite: ET.Element, classname: str, name: str, failed: Sequence[AnyFind
         out = ET.SubElement(case, "system-out")
         out.text = _x("suppressed:\n" + "\n".join(f"{id_of(s.finding)}: {suppression_note(s)}" for s in hidden))
 
-
-def _totals(suite: ET.Element) -> tuple[int, int, int]:
-    cases = suite.findall("testcase")
-    fails = sum(1 for c in cases if c.find("failure") is not None)
-    skips = sum(1 for c in cases if c.find("skipped") is not None)
-    suite.set("tests", str(len(cases)))
-    suite.set("failures", str(fails))
-    suite.set("errors", "0")
-    suite.set("skipped", str(skips))
-    suite.set("time", "0")
-    return len(cases), fails, skips
 
 
 def _pkg_name(p: Package) -> str:
@@ -121,11 +105,7 @@ def build(r: ScanReport) -> ET.Element:
     for name, (failed, hidden) in checks.items():
         _case(ms, "misconfigurations", name, failed, hidden, notes)
 
-    totals = [_totals(s) for s in (vs, ss, ms)]
-    root.set("tests", str(sum(t[0] for t in totals)))
-    root.set("failures", str(sum(t[1] for t in totals)))
-    root.set("errors", "0")
-    root.set("skipped", str(sum(t[2] for t in totals)))
+    set_root_totals(root, [suite_totals(s) for s in (vs, ss, ms)])
     return root
 
 
@@ -139,6 +119,4 @@ def _check_name(m: Misconfiguration) -> str:
 
 
 def render(r: ScanReport) -> str:
-    root = build(r)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return document(build(r))

@@ -22,25 +22,10 @@ from hullcheck.report.common import (
     suppression_note,
     where_of,
 )
+from hullcheck.report.mdtext import ICON, MAX_CHARS, Budget, code, esc
 from hullcheck.scan import ScanReport
 
-MAX_CHARS = 60_000
-_ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "negligible": "⬜", "unknown": "⬜"}
-
-
-def esc(text: object) -> str:
-    """Plain text inside Markdown (and inside a table cell)."""
-    s = " ".join(str(text).split())
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "&#124;"), ("@", "&#64;"),
-                 ("[", "&#91;"), ("]", "&#93;"), ("`", "&#96;"), ("*", "&#42;"), ("_", "&#95;"), ("\\", "&#92;")):
-        s = s.replace(a, b)
-    return s
-
-
-def code(text: object) -> str:
-    """A code span: Markdown is inert inside; a backtick or pipe cannot be, so they become look-alikes."""
-    s = " ".join(str(text).split()).replace("`", "ˋ").replace("|", "¦")
-    return f"`{s}`" if s else ""
+__all__ = ["MAX_CHARS", "code", "esc", "render"]
 
 
 def _link(text: str, url: str) -> str:
@@ -49,23 +34,8 @@ def _link(text: str, url: str) -> str:
     return code(text)
 
 
-class _Budget:
-    def __init__(self, limit: int) -> None:
-        self.parts: list[str] = []
-        self.left = limit
-        self.dropped = 0
-
-    def add(self, text: str, *, required: bool = False) -> bool:
-        if not required and len(text) + 1 > self.left:
-            self.dropped += 1
-            return False
-        self.parts.append(text)
-        self.left -= len(text) + 1
-        return True
-
-
 def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
-    b = _Budget(max_chars - 400)  # room for the closing note
+    b = Budget(max_chars - 400)  # room for the closing note
     meta = r.metadata
     digest = meta.manifest_digest if meta and meta.manifest_digest else ""
     b.add(f"## hullcheck scan of {code(r.ref)}", required=True)
@@ -79,7 +49,7 @@ def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
         head += f" ({code(digest)})"
     b.add(head + ".", required=True)
     b.add("", required=True)
-    b.add("| | " + " | ".join(f"{_ICON[s.value]} {s.value}" for s in SEVERITIES) + " |", required=True)
+    b.add("| | " + " | ".join(f"{ICON[s.value]} {s.value}" for s in SEVERITIES) + " |", required=True)
     b.add("| --- |" + " ---: |" * len(SEVERITIES), required=True)
     for kind, items in shown.items():
         c = severity_counts(items)
@@ -113,7 +83,7 @@ def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
         for f in r.findings:
             mark = " ⚠️" if id(f) in ann else ""
             layer = "" if f.package.layer_index is None else str(f.package.layer_index)
-            b.add(f"| {_ICON[f.severity.level.value]} {f.severity.level.value} | {_link(f.id, f.url)}{mark} "
+            b.add(f"| {ICON[f.severity.level.value]} {f.severity.level.value} | {_link(f.id, f.url)}{mark} "
                   f"| {code(f.package.name)} | {code(f.package.version)} | {esc(fixed_text(f))} | {layer} |")
         b.add("", required=True)
     if r.secrets:
@@ -123,7 +93,7 @@ def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
         b.add("| --- | --- | --- | --- | ---: |", required=True)
         for s in r.secrets:
             layer = "" if s.layer_index is None else str(s.layer_index)
-            b.add(f"| {_ICON[s.severity.value]} {s.severity.value} | {code(s.rule_id)} | {code(where_of(s))} "
+            b.add(f"| {ICON[s.severity.value]} {s.severity.value} | {code(s.rule_id)} | {code(where_of(s))} "
                   f"| {code(s.match)} | {layer} |")
         b.add("", required=True)
     if r.misconfigurations:
@@ -132,7 +102,7 @@ def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
         b.add("| severity | check | finding | evidence |", required=True)
         b.add("| --- | --- | --- | --- |", required=True)
         for m in r.misconfigurations:
-            b.add(f"| {_ICON[m.severity.value]} {m.severity.value} | {code(m.check_id)} | {esc(m.message or m.title)} "
+            b.add(f"| {ICON[m.severity.value]} {m.severity.value} | {code(m.check_id)} | {esc(m.message or m.title)} "
                   f"| {code(m.evidence)} |")
         b.add("", required=True)
 
