@@ -45,9 +45,16 @@ def measure(
             list(argv), stdout=out, stderr=subprocess.PIPE, env=dict(env) if env is not None else None, cwd=cwd
         )
         assert p.stderr is not None
-        # Drain stderr while the child runs so a chatty tool cannot block on a full pipe.
-        err = p.stderr.read()
-        _, status, ru = os.wait4(p.pid, 0)
+        try:
+            # Drain stderr while the child runs so a chatty tool cannot block on a full pipe.
+            err = p.stderr.read()
+            _, status, ru = os.wait4(p.pid, 0)
+        except BaseException:
+            # Interrupted (Ctrl-C, a TERM turned into SystemExit): the child must not outlive us,
+            # nor keep pulling from a registry the harness is about to stop.
+            p.kill()
+            p.wait()
+            raise
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         p.stderr.close()

@@ -15,15 +15,18 @@ from . import accuracy, secrets, vectors
 from .alternate import Variant, alternate
 from .floor import FLOOR, HULLCHECK_READ
 from .proc import measure
+from .registry import serving
 from .stats import Summary, ratio, summarise
 from .tools import (
     Tools,
     hullcheck_env,
     hullcheck_ls,
+    hullcheck_registry_sbom,
     hullcheck_sbom,
     hullcheck_scan,
     python_child,
     syft_sbom,
+    trivy_registry_sbom,
     trivy_sbom,
     trivy_scan,
 )
@@ -114,6 +117,96 @@ def sbom_section(tools: Tools, img: Image, rounds: int, work: Path, progress: Pr
         pairs=[("hullcheck oci", "trivy oci"), ("hullcheck oci", "syft oci"), ("hullcheck docker", "syft docker")],
         targets=targets,
     )
+
+
+def registry_section(
+    tools: Tools,
+    img: Image,
+    rounds: int,
+    work: Path,
+    progress: Progress,
+    layout_outputs: dict[str, Path] | None = None,
+) -> TimedResult:
+    """The SBOM runs again, pulling from a loopback registry (htpasswd basic auth, plain HTTP).
+
+    layout_outputs: tool -> the CycloneDX file of that tool's OCI-layout run (the SBOM section's
+    first round); tools without one get one untimed layout run here, for the package comparison."""
+    keep = work / "registry" / img.name
+    with serving(img.name, img.oci_dir, work / "registry-server") as served:
+        progress(f"registry: pushed {img.name} to {served.ref} in {served.push_seconds:.1f} s")
+        ref, login = served.ref, served.login
+        variants = [
+            Variant("hullcheck registry", hullcheck_registry_sbom(ref, login)),
+            Variant("trivy registry", trivy_registry_sbom(tools, ref, login)),
+            Variant("syft registry", syft_sbom(tools, f"registry:{ref}", login)),
+        ]
+        summaries = _run(variants, rounds, keep, progress)
+    commands = {
+        "hullcheck registry": (
+            f"HULLCHECK_REGISTRY_USERNAME=U HULLCHECK_REGISTRY_PASSWORD=P hullcheck sbom {ref} "
+            "-f cyclonedx-json -o FILE (loopback: plain HTTP without a flag)"
+        ),
+        "trivy registry": (
+            f"TRIVY_USERNAME=U TRIVY_PASSWORD=P trivy image --image-src remote --insecure --format cyclonedx "
+            f"--cache-dir FRESH (offline flags) {ref}"
+        ),
+        "syft registry": (
+            f"SYFT_REGISTRY_INSECURE_USE_HTTP=true SYFT_REGISTRY_AUTH_USERNAME=U SYFT_REGISTRY_AUTH_PASSWORD=P "
+            f"syft registry:{ref} -o cyclonedx-json=FILE"
+        ),
+    }
+    outputs = dict(layout_outputs or {})
+    builders = {
+        "hullcheck": hullcheck_sbom(f"oci:{img.oci_dir}"),
+        "trivy": trivy_sbom(tools, img.oci_dir),
+        "syft": syft_sbom(tools, f"oci-dir:{img.oci_dir}"),
+    }
+    todo = [Variant(f"{tool} oci", b) for tool, b in builders.items() if tool not in outputs]
+    if todo:
+        alternate(todo, 1, keep_dir=keep, progress=progress)
+        outputs.update({v.name.split()[0]: keep / f"{v.name}.out" for v in todo})
+    extra = [
+        f"The image was pushed once with `skopeo copy --preserve-digests` (not measured, "
+        f"{served.push_seconds:.1f} s) to Debian's docker-registry on 127.0.0.1 with htpasswd basic auth; "
+        "every run pulls it whole over plain HTTP into its own empty cache.",
+        *registry_consistency(keep, outputs),
+    ]
+    targets = []
+    for peer in ("trivy registry", "syft registry"):
+        ours, theirs = summaries["hullcheck registry"], summaries[peer]
+        targets.append(Target(f"wall hullcheck / {peer.split()[0]}", ratio(ours.wall, theirs.wall), 0.5))
+        targets.append(Target(f"peak RSS hullcheck / {peer.split()[0]}", ratio(ours.rss_mb, theirs.rss_mb), 0.5))
+    return TimedResult(
+        key="registry",
+        title=f"SBOM from a registry, cold caches: `{img.name}`",
+        image=img.name,
+        rounds=rounds,
+        commands=commands,
+        summaries=summaries,
+        pairs=[("hullcheck registry", "trivy registry"), ("hullcheck registry", "syft registry")],
+        targets=targets,
+        extra=extra,
+    )
+
+
+def registry_consistency(keep: Path, layout_outputs: dict[str, Path]) -> list[str]:
+    """One line per tool: does its registry SBOM list the packages of its OCI-layout SBOM?"""
+    lines = []
+    for tool in ("hullcheck", "trivy", "syft"):
+        reg, lay = keep / f"{tool} registry.out", layout_outputs.get(tool)
+        if lay is None or not reg.exists() or not lay.exists():
+            lines.append(f"{tool}: no registry or OCI-layout SBOM to compare.")
+            continue
+        kr, nr = accuracy.load_keys(reg)
+        kl, nl = accuracy.load_keys(lay)
+        if kr == kl and nr == nl:
+            lines.append(f"{tool}: registry and OCI layout give the same {len(kr)} packages ({nr} entries).")
+        else:
+            lines.append(
+                f"{tool}: registry and OCI layout **differ**: {len(kr)} / {len(kl)} packages, {nr} / {nl} entries, "
+                f"{len(kr - kl)} only from the registry, {len(kl - kr)} only from the layout."
+            )
+    return lines
 
 
 def read_section(img: Image, rounds: int, work: Path, progress: Progress) -> TimedResult:

@@ -101,6 +101,29 @@ def hullcheck_sbom(ref: str) -> Builder:
     return build
 
 
+@dataclass(frozen=True)
+class RegistryLogin:
+    """Basic-auth credentials of the benchmark's loopback registry, given to each tool its own way."""
+
+    username: str
+    password: str
+
+
+def hullcheck_registry_sbom(ref: str, login: RegistryLogin) -> Builder:
+    """ref: 127.0.0.1:PORT/REPO:TAG. Plain HTTP needs no flag: hullcheck treats loopback
+    registries as insecure, as Docker does."""
+
+    def build(scratch: Path) -> Invocation:
+        inv = hullcheck_sbom(ref)(scratch)
+        env = dict(inv.env)
+        env["HULLCHECK_REGISTRY_USERNAME"] = login.username
+        env["HULLCHECK_REGISTRY_PASSWORD"] = login.password
+        env["DOCKER_CONFIG"] = str(_mk(scratch / "docker-config"))  # never the machine's credentials
+        return Invocation(argv=inv.argv, env=env, output=inv.output)
+
+    return build
+
+
 def hullcheck_scan(ref: str, db: Path, cache: Path | None = None) -> Builder:
     """cache=None: cold (fresh cache per run); a path: that cache, kept warm between runs."""
 
@@ -165,6 +188,37 @@ def trivy_sbom(tools: Tools, oci_dir: Path) -> Builder:
     return build
 
 
+def trivy_registry_sbom(tools: Tools, ref: str, login: RegistryLogin) -> Builder:
+    """ref: 127.0.0.1:PORT/REPO:TAG, plain HTTP (--insecure), pulled by trivy itself (--image-src
+    remote: otherwise it asks the docker, containerd and podman sockets first)."""
+
+    def build(scratch: Path) -> Invocation:
+        out = scratch / "trivy.cdx.json"
+        env = trivy_env(scratch)
+        env["TRIVY_USERNAME"] = login.username
+        env["TRIVY_PASSWORD"] = login.password
+        env["DOCKER_CONFIG"] = str(_mk(scratch / "docker-config"))
+        argv = [
+            str(tools.trivy),
+            "image",
+            "--image-src",
+            "remote",
+            "--insecure",
+            "--format",
+            "cyclonedx",
+            "--cache-dir",
+            str(scratch / "trivy-cache"),
+            "-o",
+            str(out),
+            "-q",
+            *TRIVY_OFFLINE,
+            ref,
+        ]
+        return Invocation(argv=argv, env=env, output=out)
+
+    return build
+
+
 def trivy_scan(tools: Tools, oci_dir: Path) -> Builder:
     def build(scratch: Path) -> Invocation:
         cache = scratch / "trivy-cache"
@@ -194,8 +248,8 @@ def trivy_scan(tools: Tools, oci_dir: Path) -> Builder:
     return build
 
 
-def syft_sbom(tools: Tools, source: str) -> Builder:
-    """source: oci-dir:DIR or docker-archive:PATH."""
+def syft_sbom(tools: Tools, source: str, login: RegistryLogin | None = None) -> Builder:
+    """source: oci-dir:DIR, docker-archive:PATH, or registry:HOST:PORT/REPO:TAG with login."""
 
     def build(scratch: Path) -> Invocation:
         out = scratch / "syft.cdx.json"
@@ -203,6 +257,12 @@ def syft_sbom(tools: Tools, source: str) -> Builder:
         env["TMPDIR"] = str(_mk(scratch / "tmp"))  # syft unpacks layers here
         env["XDG_CACHE_HOME"] = str(_mk(scratch / "xdg"))
         env["SYFT_CACHE_DIR"] = str(_mk(scratch / "syft-cache"))
+        if login is not None:
+            env["SYFT_REGISTRY_INSECURE_USE_HTTP"] = "true"
+            env["SYFT_REGISTRY_AUTH_AUTHORITY"] = source.removeprefix("registry:").split("/", 1)[0]
+            env["SYFT_REGISTRY_AUTH_USERNAME"] = login.username
+            env["SYFT_REGISTRY_AUTH_PASSWORD"] = login.password
+            env["DOCKER_CONFIG"] = str(_mk(scratch / "docker-config"))
         argv = [str(tools.syft), source, "-o", f"cyclonedx-json={out}", "-q"]
         return Invocation(argv=argv, env=env, output=out)
 

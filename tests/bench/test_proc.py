@@ -48,3 +48,27 @@ def test_environment_is_passed(tmp_path: Path) -> None:
     out = tmp_path / "o"
     measure(python_argv("import os; print(os.environ['HCBENCH_X'])"), env={"HCBENCH_X": "42"}, stdout=out)
     assert out.read_text().strip() == "42"
+
+
+def test_interrupted_measure_kills_the_child(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(*_: object) -> None:
+        raise Interrupted
+
+    pid_file = tmp_path / "pid"
+    old = signal.signal(signal.SIGALRM, interrupt)
+    signal.alarm(1)
+    try:
+        with pytest.raises(Interrupted):
+            measure(["sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(pid, 0)
