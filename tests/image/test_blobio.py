@@ -18,12 +18,12 @@ def sha(b: bytes) -> str:
 
 
 def inflate(blob: bytes, *, read_size: int | None = None, diff_id: str | None = None, verify: bool = True,
-            monkeypatch: pytest.MonkeyPatch | None = None) -> bytes:
+            monkeypatch: pytest.MonkeyPatch | None = None, inline: bool = False) -> bytes:
     if read_size is not None:
         assert monkeypatch is not None
         monkeypatch.setattr(LayerPipeline, "_IN", read_size)
     pipe = LayerPipeline(io.BytesIO(blob), Limits(), digest=sha(blob), diff_id=diff_id, what="layer",
-                         verify_diff_id=verify)
+                         verify_diff_id=verify, inline=inline)
     try:
         out = pipe.read()
         chunks = [out]
@@ -76,3 +76,16 @@ def test_diff_id_of_a_compressed_layer_is_checked_on_request_only() -> None:
 def test_plain_layer_diff_id_is_always_checked() -> None:
     with pytest.raises(DigestMismatchError, match="diff_id"):
         inflate(A, diff_id=sha(b"other"), verify=False)
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_both_modes_give_the_same_bytes_and_the_same_errors(inline: bool) -> None:
+    """Decompressing on its own thread or on the reader's: one behaviour."""
+    assert inflate(gzip.compress(A) + gzip.compress(B), inline=inline) == A + B
+    with pytest.raises(ImageError, match="ends early"):
+        inflate(gzip.compress(A)[:-20], inline=inline)
+    with pytest.raises(DigestMismatchError, match="diff_id"):
+        inflate(gzip.compress(A), diff_id=sha(b"other"), verify=True, inline=inline)
+    bomb = gzip.compress(b"\0" * (80 << 20))  # over the ratio floor, ratio ~1000:1
+    with pytest.raises(ImageError, match="compression bomb"):
+        inflate(bomb, inline=inline)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+from collections.abc import Generator, Iterator
 from typing import Any, BinaryIO
 
 from hullcheck.config import Limits
@@ -117,6 +118,7 @@ class LayerPipeline(io.RawIOBase):
         diff_id: str | None,
         what: str,
         verify_diff_id: bool = True,
+        inline: bool = False,
     ) -> None:
         import queue
         import threading
@@ -134,16 +136,20 @@ class LayerPipeline(io.RawIOBase):
         self._eof = False
         self.stored_bytes = 0
         self.uncompressed_bytes = 0
-        self._thread = threading.Thread(target=self._work, name=f"decompress {what}", daemon=True)
-        self._thread.start()
+        self._gen: Generator[bytes, None, None] | None = None
+        self._thread: threading.Thread | None = None
+        if inline:
+            self._gen = self._produce()
+        else:
+            self._thread = threading.Thread(target=self._work, name=f"decompress {what}", daemon=True)
+            self._thread.start()
 
     # -- worker --------------------------------------------------------------------------
     def _put(self, item: bytes | BaseException | None) -> None:
         _put(self._q, item, self._stop)
 
-    def _emit(self, data: bytes, hu: Any) -> None:
-        if not data:
-            return
+    def _check(self, data: bytes, hu: Any) -> None:
+        """Limits and the optional diff_id hash, for each chunk before it is handed on."""
         self.uncompressed_bytes += len(data)
         lim = self._limits
         if self.uncompressed_bytes > lim.max_layer_bytes:
@@ -159,44 +165,49 @@ class LayerPipeline(io.RawIOBase):
             )
         if hu is not None:
             hu.update(data)
-        self._put(data)
 
     def _work(self) -> None:
         try:
-            hc = hashlib.sha256() if self._digest or self._diff_id else None
-            hu = None
-            first = self._raw.read(self._IN)
-            self.stored_bytes = len(first)
-            if hc is not None:
-                hc.update(first)
-            head = first[:4]
-            compressed = head[:2] == GZIP_MAGIC or head == ZSTD_MAGIC
-            if compressed and self._diff_id and self._verify_diff_id:
-                hu = _ThreadedSha256(self._stop)
-            if head[:2] == GZIP_MAGIC:
-                self._gunzip(first, hc, hu)
-            elif head == ZSTD_MAGIC:
-                self._unzstd(first, hc, hu)
-            else:
-                chunk = first
-                while chunk:
-                    self._emit(chunk, None)
-                    chunk = self._read_raw(hc)
-            raw_digest = "sha256:" + hc.hexdigest() if hc is not None else ""
-            if self._digest and raw_digest != self._digest:
-                raise DigestMismatchError(f"{self._what} blob", self._digest, raw_digest)
-            # A plain layer's diff_id is its blob's digest: checking it costs nothing.
-            uncompressed = raw_digest if not compressed else ("sha256:" + hu.hexdigest() if hu else "")
-            if self._diff_id and uncompressed:
-                if uncompressed != self._diff_id:
-                    raise DigestMismatchError(f"{self._what} (diff_id)", self._diff_id, uncompressed)
-                self.diff_id_verified = True
+            for chunk in self._produce():
+                self._put(chunk)
             self._put(None)
         except _Stop:
             return
         except BaseException as e:  # handed to the reader, raised on its thread
             with contextlib.suppress(_Stop):
                 self._put(e)
+
+    def _produce(self) -> Generator[bytes, None, None]:
+        """The uncompressed stream in chunks; the digests are checked after the last one."""
+        hc = hashlib.sha256() if self._digest or self._diff_id else None
+        hu = None
+        first = self._raw.read(self._IN)
+        self.stored_bytes = len(first)
+        if hc is not None:
+            hc.update(first)
+        head = first[:4]
+        compressed = head[:2] == GZIP_MAGIC or head == ZSTD_MAGIC
+        if compressed and self._diff_id and self._verify_diff_id:
+            hu = _ThreadedSha256(self._stop)
+        if head[:2] == GZIP_MAGIC:
+            yield from self._gunzip(first, hc, hu)
+        elif head == ZSTD_MAGIC:
+            yield from self._unzstd(first, hc, hu)
+        else:
+            chunk = first
+            while chunk:
+                self._check(chunk, None)
+                yield chunk
+                chunk = self._read_raw(hc)
+        raw_digest = "sha256:" + hc.hexdigest() if hc is not None else ""
+        if self._digest and raw_digest != self._digest:
+            raise DigestMismatchError(f"{self._what} blob", self._digest, raw_digest)
+        # A plain layer's diff_id is its blob's digest: checking it costs nothing.
+        uncompressed = raw_digest if not compressed else ("sha256:" + hu.hexdigest() if hu else "")
+        if self._diff_id and uncompressed:
+            if uncompressed != self._diff_id:
+                raise DigestMismatchError(f"{self._what} (diff_id)", self._diff_id, uncompressed)
+            self.diff_id_verified = True
 
     def _read_raw(self, hc: Any) -> bytes:
         chunk = self._raw.read(self._IN)
@@ -206,7 +217,7 @@ class LayerPipeline(io.RawIOBase):
                 hc.update(chunk)
         return chunk
 
-    def _gunzip(self, first: bytes, hc: Any, hu: Any) -> None:
+    def _gunzip(self, first: bytes, hc: Any, hu: Any) -> Iterator[bytes]:
         # isal's IgzipDecompressor rather than its zlib-compatible decompressobj: it keeps
         # unconsumed input inside (no tail copied per call) and inflates ~15% faster here.
         from isal import igzip_lib
@@ -218,9 +229,15 @@ class LayerPipeline(io.RawIOBase):
         data = first
         try:
             while True:
-                self._emit(d.decompress(data, self._OUT), hu)
+                out = d.decompress(data, self._OUT)
+                if out:
+                    self._check(out, hu)
+                    yield out
                 while not d.eof and not d.needs_input:
-                    self._emit(d.decompress(b"", self._OUT), hu)
+                    out = d.decompress(b"", self._OUT)
+                    if out:
+                        self._check(out, hu)
+                        yield out
                 if d.eof:
                     # Another member may follow (in what was fed, or only in the next read:
                     # a member can end exactly on a read boundary); zeros after the last
@@ -247,7 +264,7 @@ class LayerPipeline(io.RawIOBase):
         except Exception as e:  # isal raises its own error types
             raise ImageError(f"{self._what}: corrupt compressed data ({e})") from None
 
-    def _unzstd(self, first: bytes, hc: Any, hu: Any) -> None:
+    def _unzstd(self, first: bytes, hc: Any, hu: Any) -> Iterator[bytes]:
         import zstandard
 
         dctx = zstandard.ZstdDecompressor()
@@ -277,7 +294,9 @@ class LayerPipeline(io.RawIOBase):
                         pending.append(out)
                         npending += len(out)
                         if npending >= self._IN:
-                            self._emit(b"".join(pending), hu)
+                            out = b"".join(pending)
+                            self._check(out, hu)
+                            yield out
                             pending, npending = [], 0
                     if d.eof:
                         rest = d.unused_data + bytes(view[pos:])
@@ -289,7 +308,10 @@ class LayerPipeline(io.RawIOBase):
                         if not data:
                             break
                 data = b""
-            self._emit(b"".join(pending), hu)
+            if pending:
+                out = b"".join(pending)
+                self._check(out, hu)
+                yield out
             if fed and not d.eof:
                 raise ImageError(f"{self._what}: corrupt compressed data (zstd frame ends early)")
         except zstandard.ZstdError as e:
@@ -300,6 +322,15 @@ class LayerPipeline(io.RawIOBase):
         return True
 
     def _next(self) -> bytes:
+        if self._gen is not None:
+            try:
+                return next(self._gen)
+            except StopIteration:
+                self._eof = True
+                return b""
+            except BaseException:
+                self._eof = True
+                raise
         item = self._q.get()
         if item is None:
             self._eof = True
@@ -337,7 +368,10 @@ class LayerPipeline(io.RawIOBase):
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._gen is not None:
+            self._gen.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         with contextlib.suppress(Exception):
             self._raw.close()
         super().close()

