@@ -66,6 +66,9 @@ _KEPT_SETTINGS = (
 class GoBinaryAnalyzer:
     id = ANALYZER_ID
     interest = BINARY_INTEREST
+    # build data cannot exist without these bytes (see walk.scan_tar: large files are searched,
+    # not spooled)
+    content_markers = (MAGIC,)
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

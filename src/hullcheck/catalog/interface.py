@@ -85,7 +85,12 @@ class Interest:
 
 
 class Analyzer(Protocol):
-    """One per file kind. ``id`` is stable, kebab-case, and appears in output as ``found_by``."""
+    """One per file kind. ``id`` is stable, kebab-case, and appears in output as ``found_by``.
+
+    Optional attributes: ``interest`` (an ``Interest``: which files to ask ``wants`` about) and
+    ``content_markers`` (byte strings without which the analyzer learns nothing from a file: a
+    file too large for memory is then searched for them instead of being spooled to disk).
+    """
 
     id: str
     version: int  # bump when output changes, to invalidate per-layer caches

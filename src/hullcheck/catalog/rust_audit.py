@@ -52,6 +52,9 @@ class AuditDataError(ValueError):
 class RustAuditAnalyzer:
     id = ANALYZER_ID
     interest = BINARY_INTEREST
+    # build data cannot exist without these bytes (see walk.scan_tar: large files are searched,
+    # not spooled)
+    content_markers = (SECTION.encode(),)
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -86,6 +86,30 @@ def _run_analyzers(
     return out
 
 
+def _markers(wanting: Sequence[Analyzer]) -> tuple[bytes, ...] | None:
+    """The byte strings without which none of ``wanting`` can learn anything from a file, or None
+    when one of them declares none (``Analyzer.content_markers``)."""
+    out: list[bytes] = []
+    for a in wanting:
+        m = getattr(a, "content_markers", None)
+        if not m:
+            return None
+        out.extend(m)
+    return tuple(out)
+
+
+def _spool_and_run(tar: TarStream, wanting: Sequence[Analyzer], rec: FileRecord, spool_dir: Path) -> list[Artifact]:
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=spool_dir) as tmp:
+        tar.copy_to(tmp)
+        tmp_name = tmp.fileno()
+
+        def opener(fd: int = tmp_name) -> BinaryIO:
+            return os.fdopen(os.dup(fd), "rb")
+
+        return _run_analyzers(wanting, rec[0], rec[2], rec[3], opener)
+
+
 def scan_tar(
     stream: BinaryIO,
     index: int,
@@ -93,7 +117,15 @@ def scan_tar(
     analyzers: Sequence[Analyzer],
     limits: Limits,
     what: str,
+    deferred: list[str] | None = None,
 ) -> LayerScan:
+    """One layer's tar: file records, whiteouts, and the artifacts of the files analyzers want.
+
+    ``deferred``: when given, a file too large to hold in memory whose analyzers all declare
+    content markers is searched for them on the fly instead of being spooled to disk; if one
+    occurs, its path is added to ``deferred`` for the caller to read again (a second pass over
+    the layer, for the rare binary that really carries Go or Rust build data).
+    """
     scan = LayerScan(index=index, diff_id=diff_id)
     files = scan.files
     tar = TarStream(stream, limits, what=what)
@@ -129,16 +161,12 @@ def scan_tar(
             scan.artifacts.extend(
                 _run_analyzers(wanting, path, size, mode, lambda d=data: io.BytesIO(d), data)  # type: ignore[misc]
             )
-        else:
-            spool_dir.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=spool_dir) as tmp:
-                tar.copy_to(tmp)
-                tmp_name = tmp.fileno()
-
-                def opener(fd: int = tmp_name) -> BinaryIO:
-                    return os.fdopen(os.dup(fd), "rb")
-
-                scan.artifacts.extend(_run_analyzers(wanting, path, size, mode, opener))
+            continue
+        markers = _markers(wanting) if deferred is not None else None
+        if markers is None:
+            scan.artifacts.extend(_spool_and_run(tar, wanting, rec, spool_dir))
+        elif tar.contains_any(markers):
+            deferred.append(path)  # type: ignore[union-attr]
     scan.uncompressed_bytes = tar.bytes_read
     return scan
 
@@ -167,13 +195,44 @@ def scan_layer_blob(
     verify = limits.verify_diff_ids or digest is None
     pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what, verify_diff_id=verify,
                          inline=inline)
+    deferred: list[str] = []
     try:
-        scan = scan_tar(pipe, index, diff_id, analyzers, limits, what)  # type: ignore[arg-type]
+        scan = scan_tar(pipe, index, diff_id, analyzers, limits, what, deferred)  # type: ignore[arg-type]
         pipe.finish()  # the digests are checked at the end of the stream
     finally:
         pipe.close()
     scan.diff_id_verified = pipe.diff_id_verified
+    if deferred:
+        scan.artifacts.extend(_second_pass(opener, set(deferred), analyzers, limits, what, digest, diff_id, verify))
     return scan
+
+
+def _second_pass(
+    opener: Callable[[], BinaryIO],
+    paths: set[str],
+    analyzers: Sequence[Analyzer],
+    limits: Limits,
+    what: str,
+    digest: str | None,
+    diff_id: str,
+    verify: bool,
+) -> list[Artifact]:
+    """Read the layer again for the large files whose content markers matched, spooling only those."""
+    out: list[Artifact] = []
+    select = Selector(analyzers)
+    spool_dir = cache_dir() / "tmp"
+    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what, verify_diff_id=verify)
+    try:
+        tar = TarStream(pipe, limits, what=what)  # type: ignore[arg-type]
+        for rec in tar.records():
+            if rec[1] == REG and rec[0] in paths:
+                wanting = select(rec[0], rec[2], rec[3])
+                if wanting:
+                    out.extend(_spool_and_run(tar, wanting, rec, spool_dir))
+        pipe.finish()  # the blob is checked again: it is read again
+    finally:
+        pipe.close()
+    return out
 
 
 def scan_rootfs(root: Path, analyzers: Sequence[Analyzer], limits: Limits) -> LayerScan:
