@@ -8,6 +8,7 @@ machine): the image files are read from memory after the first round, for every 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -54,6 +55,9 @@ def alternate(
             scratch = Path(tempfile.mkdtemp(prefix="hcbench-", dir=scratch_root))
             try:
                 inv = v.build(scratch)
+                # Flush what the previous run wrote (syft unpacks every layer to disk): its
+                # writeback would otherwise slow whichever tool happens to run next.
+                os.sync()
                 m = measure(inv.argv, env=inv.env, stdout=inv.stdout, ok_codes=inv.ok_codes)
                 results[v.name].append(m)
                 if rnd == 0:
