@@ -47,7 +47,7 @@ class Image:
         total = sum(info.size for info in self.metadata.layers)
         for info, blob in zip(self.metadata.layers, self.raw.layers, strict=True):
             inline = 2 * info.size <= total  # see scan_layer_blob
-            jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs, inline))
+            jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs, inline, blob.verified))
         return scan_layers(jobs, workers=workers, sizes=[info.size for info in self.metadata.layers])
 
     def _scan_one(
@@ -59,6 +59,7 @@ class Image:
         fp: str,
         obs: Observer,
         inline: bool = False,
+        verified: bool = False,
     ) -> LayerScan:
         obs.layer_started(info.index, info.size)
         if cache is not None:
@@ -75,11 +76,13 @@ class Image:
             limits=self.limits,
             what=f"layer {info.index} ({info.digest[:19]})",
             inline=inline,
+            blob_verified=verified,
         )
         if cache is not None:
-            # The blob digest was verified while streaming (or, for a plain layer given by its
-            # diff_id only, the diff_id is the blob's digest); the diff_id only if it was checked.
-            keys = [info.digest] if info.digest != info.diff_id else []
+            # The blob digest was verified while streaming or on its way into the blob cache
+            # (for a plain layer given by its diff_id only, the diff_id is the blob's digest);
+            # the diff_id only if it was checked.
+            keys = [info.digest] if info.digest != info.diff_id or verified else []
             if scan.diff_id_verified:
                 keys.insert(0, info.diff_id)
             cache.put(scan, keys, fp)

@@ -24,6 +24,9 @@ class LayerBlob:
     media_type: str
     size: int
     opener: Callable[[], BinaryIO]
+    # The bytes were checked against ``digest`` on their way into the content-addressed blob
+    # cache (a registry pull): reading them again need not hash them again.
+    verified: bool = False
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ def pull(
             media_type=d.media_type,
             size=d.size,
             opener=partial(cache.open, d.digest),
+            verified=True,
         )
         for d in manifest.layers
     )
