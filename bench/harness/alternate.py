@@ -3,7 +3,9 @@
 Every run gets its own empty scratch directory, which the variant uses for its caches (hullcheck's
 HULLCHECK_CACHE_DIR, trivy's --cache-dir, syft's cache and TMPDIR): no tool ever sees what an
 earlier run left. The OS page cache is NOT dropped (that needs root-wide side effects on a shared
-machine): the image files are read from memory after the first round, for every tool alike.
+machine); instead the inputs the variants read (``inputs``) are read once before every run, so
+that each run finds them in memory whatever the previous run evicted (a tool that writes
+gigabytes, or the kernel's proactive reclaim, would otherwise leave the next run reading disk).
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ class Variant:
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
+def _warm(inputs: Sequence[Path]) -> None:
+    """Read every file under ``inputs`` (into the page cache; the bytes are discarded)."""
+    for root in inputs:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            with open(f, "rb", buffering=0) as fh:
+                while fh.read(8 << 20):
+                    pass
+
+
 def alternate(
     variants: Sequence[Variant],
     rounds: int,
@@ -45,6 +57,7 @@ def alternate(
     keep_dir: Path,
     scratch_root: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    inputs: Sequence[Path] = (),
 ) -> dict[str, list[Measurement]]:
     """Run every variant once per round, in the given order, `rounds` times. The first round's
     output of each variant is copied to keep_dir/NAME.out for the accuracy comparison."""
@@ -58,6 +71,7 @@ def alternate(
                 # Flush what the previous run wrote (syft unpacks every layer to disk): its
                 # writeback would otherwise slow whichever tool happens to run next.
                 os.sync()
+                _warm(inputs)
                 m = measure(inv.argv, env=inv.env, stdout=inv.stdout, ok_codes=inv.ok_codes)
                 results[v.name].append(m)
                 if rnd == 0:

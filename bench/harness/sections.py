@@ -80,8 +80,10 @@ class TimedResult:
     extra: list[str] = field(default_factory=list)
 
 
-def _run(variants: list[Variant], rounds: int, keep: Path, progress: Progress) -> dict[str, Summary]:
-    rows = alternate(variants, rounds, keep_dir=keep, progress=progress)
+def _run(
+    variants: list[Variant], rounds: int, keep: Path, progress: Progress, inputs: tuple[Path, ...] = ()
+) -> dict[str, Summary]:
+    rows = alternate(variants, rounds, keep_dir=keep, progress=progress, inputs=inputs)
     return {name: summarise(ms) for name, ms in rows.items()}
 
 
@@ -101,7 +103,7 @@ def sbom_section(tools: Tools, img: Image, rounds: int, work: Path, progress: Pr
         "hullcheck docker": f"hullcheck sbom {docker_ref} -f cyclonedx-json -o FILE",
         "syft docker": f"syft {docker_ref} -o cyclonedx-json=FILE",
     }
-    summaries = _run(variants, rounds, work / "sbom" / img.name, progress)
+    summaries = _run(variants, rounds, work / "sbom" / img.name, progress, (img.oci_dir, img.docker_tar))
     targets = []
     for peer in ("trivy oci", "syft oci"):
         ours, theirs = summaries["hullcheck oci"], summaries[peer]
@@ -225,7 +227,7 @@ def read_section(img: Image, rounds: int, work: Path, progress: Progress) -> Tim
         "hullcheck image ls": f"hullcheck image ls --all-layers -f json {ref} > FILE (the CLI, output included)",
     }
     keep = work / "read" / img.name
-    summaries = _run(variants, rounds, keep, progress)
+    summaries = _run(variants, rounds, keep, progress, (img.oci_dir,))
     extra = []
     out = keep / "hullcheck read.out"
     if out.exists():
@@ -289,7 +291,7 @@ def scan_section(tools: Tools, img: Image, db: Path, rounds: int, work: Path, pr
         "hullcheck rescan (warm)": "the same hullcheck scan with the cache of an earlier scan of this image",
     }
     keep = work / "scan" / img.name
-    summaries = _run(variants, rounds, keep, progress)
+    summaries = _run(variants, rounds, keep, progress, (img.oci_dir,))
     extra = []
     hc_out, tr_out = keep / "hullcheck scan.out", keep / "trivy scan.out"
     if hc_out.exists() and tr_out.exists():
