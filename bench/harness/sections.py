@@ -87,6 +87,17 @@ def _run(
     return {name: summarise(ms) for name, ms in rows.items()}
 
 
+def _half_of_peers(summaries: dict[str, Summary], where: str) -> list[Target]:
+    """Issue 3's SBOM targets: hullcheck under half of trivy's and syft's wall time and peak RSS."""
+    targets = []
+    ours = summaries[f"hullcheck {where}"]
+    for peer in ("trivy", "syft"):
+        theirs = summaries[f"{peer} {where}"]
+        targets.append(Target(f"wall hullcheck / {peer}", ratio(ours.wall, theirs.wall), 0.5))
+        targets.append(Target(f"peak RSS hullcheck / {peer}", ratio(ours.rss_mb, theirs.rss_mb), 0.5))
+    return targets
+
+
 def sbom_section(tools: Tools, img: Image, rounds: int, work: Path, progress: Progress) -> TimedResult:
     oci_ref, docker_ref = f"oci:{img.oci_dir}", f"docker-archive:{img.docker_tar}"
     variants = [
@@ -104,11 +115,7 @@ def sbom_section(tools: Tools, img: Image, rounds: int, work: Path, progress: Pr
         "syft docker": f"syft {docker_ref} -o cyclonedx-json=FILE",
     }
     summaries = _run(variants, rounds, work / "sbom" / img.name, progress, (img.oci_dir, img.docker_tar))
-    targets = []
-    for peer in ("trivy oci", "syft oci"):
-        ours, theirs = summaries["hullcheck oci"], summaries[peer]
-        targets.append(Target(f"wall hullcheck / {peer.split()[0]}", ratio(ours.wall, theirs.wall), 0.5))
-        targets.append(Target(f"peak RSS hullcheck / {peer.split()[0]}", ratio(ours.rss_mb, theirs.rss_mb), 0.5))
+    targets = _half_of_peers(summaries, "oci")
     return TimedResult(
         key="sbom",
         title=f"SBOM, cold caches: `{img.name}`",
@@ -173,11 +180,7 @@ def registry_section(
         "every run pulls it whole over plain HTTP into its own empty cache.",
         *registry_consistency(keep, outputs),
     ]
-    targets = []
-    for peer in ("trivy registry", "syft registry"):
-        ours, theirs = summaries["hullcheck registry"], summaries[peer]
-        targets.append(Target(f"wall hullcheck / {peer.split()[0]}", ratio(ours.wall, theirs.wall), 0.5))
-        targets.append(Target(f"peak RSS hullcheck / {peer.split()[0]}", ratio(ours.rss_mb, theirs.rss_mb), 0.5))
+    targets = _half_of_peers(summaries, "registry")
     return TimedResult(
         key="registry",
         title=f"SBOM from a registry, cold caches: `{img.name}`",
