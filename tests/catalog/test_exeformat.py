@@ -15,7 +15,15 @@ from elftools.elf.elffile import ELFFile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hullcheck.catalog.exeformat import ExeFormatError, parse_executable, sniff
+from hullcheck.catalog.exeformat import (
+    ELF_WINDOW,
+    ExeFormatError,
+    elf_names_reachable,
+    elf_section_names,
+    elf_section_names_forward,
+    parse_executable,
+    sniff,
+)
 from tests.catalog.gobuild import go_builds
 from tests.conftest import need
 
@@ -190,3 +198,72 @@ def _sample(which: str) -> bytes:
             name = "windows-386" if which == "pe" else "darwin-arm64"
             _SAMPLES[which] = go_builds().binaries[name].read_bytes()
     return _SAMPLES[which]
+
+
+class Forward:
+    """A file read front to back only, as a layer stream hands it out; counts what was kept."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos, self.kept = data, 0, 0
+
+    def read(self, n: int) -> bytes:
+        out = self.data[self.pos : self.pos + n]
+        self.pos += len(out)
+        self.kept += len(out)
+        return out
+
+    def skip(self, n: int) -> None:
+        assert n >= 0, "reads go forward only"
+        self.pos += n
+
+
+def names_forward(data: bytes) -> tuple[bytes | None, int]:
+    r = Forward(data)
+    head = r.read(64)
+    if not elf_names_reachable(head, len(data)):
+        return None, r.kept
+    return elf_section_names_forward(head, r.read, r.skip, len(data)), r.kept
+
+
+def pyelftools_names(data: bytes) -> list[str]:
+    return [s.name for s in ELFFile(io.BytesIO(data)).iter_sections() if s.name]
+
+
+def test_section_names_read_forward_match_pyelftools() -> None:
+    """GNU ld puts the names just before the section table at the end; Go's linker puts the table
+    near the start and the names far after it: both are found reading once, keeping little."""
+    need(shutil.which("go"), "the go toolchain (Debian golang-go)")
+    builds = go_builds()
+    files = [p.read_bytes() for p in system_elves()]
+    files += [builds.binaries[n].read_bytes() for n in ("linux-amd64", "linux-s390x")]
+    for data in files:
+        names, kept = names_forward(data)
+        assert names is not None and names == elf_section_names(data)
+        listed = names.split(b"\0")
+        assert all(n.encode() in listed or any(n.encode() in x for x in listed) for n in pyelftools_names(data))
+        assert kept <= 64 + ELF_WINDOW + len(data) // 100 + (1 << 16)
+    go = builds.binaries["linux-amd64"].read_bytes()
+    assert b".go.buildinfo" in (names_forward(go)[0] or b"")
+
+
+def test_section_names_behind_the_window_are_undecided() -> None:
+    """A name table placed before the window kept ahead of the section table cannot be seen
+    any more: the answer is None (read again), never a wrong 'no such section'."""
+    data = bytearray(Path("/bin/ls").read_bytes())
+    elf = ELFFile(io.BytesIO(bytes(data)))
+    shoff, shentsize, shstrndx = elf["e_shoff"], elf["e_shentsize"], elf["e_shstrndx"]
+    entry = shoff + shstrndx * shentsize
+    struct.pack_into("<Q", data, entry + 24, 64)  # sh_offset of the name table: right after the header
+    assert shoff - 64 > ELF_WINDOW
+    names, _kept = names_forward(bytes(data))
+    assert names is None
+    assert elf_section_names(bytes(data)) is not None  # in memory it is simply read (garbage names)
+
+
+def test_files_without_a_reachable_table_are_not_tried() -> None:
+    data = Path("/bin/ls").read_bytes()
+    assert not elf_names_reachable(data[:64], len(data) // 2)  # the table lies past the end
+    assert not elf_names_reachable(b"MZ" + b"\0" * 62, 10_000)
+    stripped = bytearray(data[:64])
+    struct.pack_into("<Q", stripped, 0x28, 0)  # no section header table
+    assert not elf_names_reachable(bytes(stripped), len(data))

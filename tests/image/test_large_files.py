@@ -78,9 +78,19 @@ def test_large_binaries_are_searched_not_spooled(tmp_path: Path, monkeypatch: py
         f("usr/bin/small", go, 0o755),  # in memory: the reference
         f("usr/bin/big", go + b"\0" * PAD, 0o755),  # trailing bytes: still the same ELF
         f("usr/lib/libbig.so", plain + b"\0" * PAD, 0o755),
+        # not ELF: searched byte by byte (the marker makes it read again, and it is no Go binary)
+        f("usr/bin/big.sh", b"#!/bin/sh\n# \xff Go buildinf:\n" + b"#" * PAD, 0o755),
     ]
     spooled: list[str] = []
+    searched: list[int] = []
     real = walk._spool_and_run
+    real_search = TarStream.contains_any
+
+    def search_spy(self: TarStream, needles: tuple[bytes, ...]) -> bool:
+        searched.append(self._remaining)
+        return real_search(self, needles)
+
+    monkeypatch.setattr(TarStream, "contains_any", search_spy)
 
     def spy(tar, wanting, rec, spool_dir):  # type: ignore[no-untyped-def]
         spooled.append(rec[0])
@@ -91,10 +101,33 @@ def test_large_binaries_are_searched_not_spooled(tmp_path: Path, monkeypatch: py
     for tag in ("1", "2"):  # one layer (own decompression thread) and two (decompressed inline)
         monkeypatch.setenv("HULLCHECK_CACHE_DIR", str(tmp_path / f"cache-{tag}"))  # no layer-cache hits
         spooled.clear()
+        searched.clear()
         pkgs = inventory(f"oci:{root}:{tag}", analyzers=None).catalog.packages
 
         by_path: dict[str, set[tuple[str, str]]] = {}
         for p in pkgs:
             by_path.setdefault(p.locations[0].path if p.locations else "", set()).add((p.name, p.version))
         assert by_path.get("/usr/bin/small") and by_path.get("/usr/bin/big") == by_path["/usr/bin/small"]
-        assert spooled == ["/usr/bin/big"], tag  # the library without markers was never written out
+        # the library without markers was never written out; the ELF files were judged by their
+        # section names, only the script was searched
+        assert sorted(spooled) == ["/usr/bin/big", "/usr/bin/big.sh"], tag
+        assert searched == [len(b"#!/bin/sh\n# \xff Go buildinf:\n") + PAD], tag
+
+
+@pytest.mark.parametrize("step", [1, 7, 512, 4096, 1 << 20])
+def test_peek_and_skip_data_stay_inside_the_entry(step: int) -> None:
+    body = bytes(range(256)) * 40
+    data = _tar([("a", body), ("b", b"next"), ("c", b"xy")])
+    tar = TarStream(Trickle(data, step), Limits())  # type: ignore[arg-type]
+    for rec in tar.records():
+        if rec[0] == "/a":
+            assert tar.peek(64) == body[:64]
+            assert tar.peek(64) == body[:64]  # nothing consumed
+            tar.skip_data(1000)
+            assert tar.read(10) == body[1000:1010]
+            tar.skip_data(10**9)  # clipped at the entry's end
+            assert tar.read() == b""
+        elif rec[0] == "/b":
+            assert tar.peek(100) == b"next"  # no further than the entry
+        else:
+            assert tar.read() == b"xy"

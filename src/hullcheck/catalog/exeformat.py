@@ -15,6 +15,7 @@ Every failure of a malformed file is an ``ExeFormatError``; nothing else escapes
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -262,6 +263,54 @@ def _parse_elf(stream: BinaryIO, file_size: int) -> Executable:
     )
 
 
+@dataclass(frozen=True)
+class _ElfTable:
+    """Where an ELF file's section header table lies and how to read its entries."""
+
+    shoff: int
+    shentsize: int
+    shnum: int
+    shstrndx: int
+    sh_fmt: str
+
+    @property
+    def end(self) -> int:
+        return self.shoff + self.shnum * self.shentsize
+
+
+def _elf_table(head: bytes) -> _ElfTable | None:
+    """The section header table of an ELF file from its first 64 bytes, or None (not ELF,
+    no table, extended numbering, anything odd)."""
+    if len(head) < 64 or head[:4] != ELF_MAGIC or head[4] not in (1, 2) or head[5] not in (1, 2):
+        return None
+    bo = "<" if head[5] == 1 else ">"
+    if head[4] == 2:
+        shoff = struct.unpack_from(bo + "Q", head, 0x28)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", head, 0x3A)
+        sh_fmt = bo + "IIQQQQ"
+    else:
+        shoff = struct.unpack_from(bo + "I", head, 0x20)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", head, 0x2E)
+        sh_fmt = bo + "IIIIII"
+    if not shoff or shnum == 0 or shstrndx == 0 or shstrndx >= shnum or shstrndx == _SHN_XINDEX:
+        return None
+    if shentsize < struct.calcsize(sh_fmt):
+        return None
+    return _ElfTable(shoff, shentsize, shnum, shstrndx, sh_fmt)
+
+
+def _shstrtab_range(table: _ElfTable, entry: bytes) -> tuple[int, int] | None:
+    """(offset, size) of the section-name table from its section header entry."""
+    try:
+        fields = struct.unpack_from(table.sh_fmt, entry)
+    except struct.error:
+        return None
+    offset, size = fields[4], fields[5]
+    if fields[1] == _SHT_NOBITS or size > MAX_SHSTRTAB:
+        return None
+    return offset, size
+
+
 def elf_section_names(data: bytes) -> bytes | None:
     """The raw section-name table of an in-memory ELF file, or None when it cannot be had cheaply.
 
@@ -271,30 +320,62 @@ def elf_section_names(data: bytes) -> bytes | None:
     None (not ELF, stripped or extended section numbering, anything odd) means: no shortcut,
     do the full parse.
     """
-    if len(data) < 64 or data[:4] != ELF_MAGIC or data[4] not in (1, 2) or data[5] not in (1, 2):
+    table = _elf_table(data[:64])
+    if table is None:
         return None
-    is64 = data[4] == 2
-    bo = "<" if data[5] == 1 else ">"
-    try:
-        if is64:
-            shoff = struct.unpack_from(bo + "Q", data, 0x28)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", data, 0x3A)
-            sh_fmt = bo + "IIQQQQ"
-        else:
-            shoff = struct.unpack_from(bo + "I", data, 0x20)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", data, 0x2E)
-            sh_fmt = bo + "IIIIII"
-        if not shoff or shnum == 0 or shstrndx == 0 or shstrndx >= shnum or shstrndx == _SHN_XINDEX:
-            return None
-        if shentsize < struct.calcsize(sh_fmt):
-            return None
-        fields = struct.unpack_from(sh_fmt, data, shoff + shstrndx * shentsize)
-    except struct.error:
+    at = table.shoff + table.shstrndx * table.shentsize
+    found = _shstrtab_range(table, data[at : at + table.shentsize])
+    if found is None or found[0] + found[1] > len(data):
         return None
-    offset, size = fields[4], fields[5]
-    if fields[1] == _SHT_NOBITS or size > MAX_SHSTRTAB or offset + size > len(data):
+    return data[found[0] : found[0] + found[1]]
+
+
+ELF_WINDOW = 64 << 10  # bytes kept before the section header table, where linkers put the name table
+
+
+def elf_names_reachable(head: bytes, size: int) -> bool:
+    """Whether ``elf_section_names_forward`` can be tried on a file of ``size`` bytes that starts
+    with ``head`` (its first 64 bytes): an ELF file with a section header table inside it."""
+    table = _elf_table(head)
+    return table is not None and table.shoff >= 64 and table.end <= size
+
+
+def elf_section_names_forward(head: bytes, read: Callable[[int], bytes], skip: Callable[[int], None],
+                              size: int) -> bytes | None:
+    """The section-name table of an ELF file read once, front to back, keeping a few KiB.
+
+    For files too large to hold in memory. ``head``: the file's first 64 bytes, already
+    consumed; ``read(n)`` / ``skip(n)``: the next n bytes of the file, returned or passed over.
+    The header says where the section header table is; the name table's own entry in it says
+    where the names are. GNU ld writes the names just before the table at the end of the file
+    (kept by a window of ``ELF_WINDOW`` bytes before the table); Go's linker writes the table
+    near the start and the names later (read when reached). None: undecided (not ELF, or the
+    names lay behind the point reached): the caller must not conclude anything.
+    """
+    table = _elf_table(head)
+    if table is None or table.end > size:
         return None
-    return data[offset : offset + size]
+    pos = len(head)
+    start = max(pos, table.shoff - ELF_WINDOW)
+    if start > table.shoff:
+        return None
+    skip(start - pos)
+    kept = read(table.end - start)
+    pos = table.end
+    if len(kept) != table.end - start:
+        return None
+    at = table.shoff - start + table.shstrndx * table.shentsize
+    found = _shstrtab_range(table, kept[at : at + table.shentsize])
+    if found is None or found[0] + found[1] > size:
+        return None
+    offset, length = found
+    if start <= offset and offset + length <= pos:
+        return kept[offset - start : offset - start + length]
+    if offset < pos:
+        return None
+    skip(offset - pos)
+    names = read(length)
+    return names if len(names) == length else None
 
 
 def _clip(offset: int, size: int, file_size: int) -> int:

@@ -69,6 +69,8 @@ class GoBinaryAnalyzer:
     # build data cannot exist without these bytes (see walk.scan_tar: large files are searched,
     # not spooled)
     content_markers = (MAGIC,)
+    # an ELF file with a section-name table holds build info only under this name
+    section_names = (b".go.buildinfo",)
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

@@ -89,7 +89,10 @@ class Analyzer(Protocol):
 
     Optional attributes: ``interest`` (an ``Interest``: which files to ask ``wants`` about) and
     ``content_markers`` (byte strings without which the analyzer learns nothing from a file: a
-    file too large for memory is then searched for them instead of being spooled to disk).
+    file too large for memory is then searched for them instead of being spooled to disk) and
+    ``section_names`` (ELF section names without which it learns nothing from an ELF file that
+    has a section-name table: such a large file is judged by that table alone; see
+    ``catalog.screen``).
     """
 
     id: str

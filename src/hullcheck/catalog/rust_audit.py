@@ -55,6 +55,7 @@ class RustAuditAnalyzer:
     # build data cannot exist without these bytes (see walk.scan_tar: large files are searched,
     # not spooled)
     content_markers = (SECTION.encode(),)
+    section_names = (SECTION.encode(),)
     version = 1
 
     def wants(self, path: str, size: int, mode: int) -> bool:

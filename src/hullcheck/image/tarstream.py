@@ -274,6 +274,28 @@ class TarStream:
         self._remaining -= n
         return data
 
+    def peek(self, n: int) -> bytes:
+        """Up to ``n`` first bytes of the current entry's remaining data, left unconsumed."""
+        n = min(n, self._remaining)
+        avail = len(self._buf) - self._pos
+        if avail < n:
+            # Rare (the entry starts at the end of a read): join the rest with the next chunk.
+            rest = self._buf[self._pos :]
+            while len(rest) < n:
+                chunk = self._more()
+                if not chunk:
+                    raise TarFormatError(f"truncated tar stream in {self._what}")
+                rest += chunk
+            self._buf, self._pos = rest, 0
+        return self._buf[self._pos : self._pos + n]
+
+    def skip_data(self, n: int) -> None:
+        """Pass over the next ``n`` bytes (at most what is left) of the current entry's data."""
+        n = min(n, self._remaining)
+        if n > 0:
+            self._skip(n)
+            self._remaining -= n
+
     def copy_to(self, out: BinaryIO) -> int:
         """Stream the current entry's remaining data into ``out`` in bounded chunks."""
         total = 0

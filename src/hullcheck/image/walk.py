@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from hullcheck.catalog.interface import Analyzer, Artifact, FileInput
+from hullcheck.catalog.screen import content_markers, may_hold
 from hullcheck.catalog.select import Selector
 from hullcheck.config import Limits, cache_dir
 from hullcheck.errors import HullcheckError, LimitExceededError
@@ -86,18 +87,6 @@ def _run_analyzers(
     return out
 
 
-def _markers(wanting: Sequence[Analyzer]) -> tuple[bytes, ...] | None:
-    """The byte strings without which none of ``wanting`` can learn anything from a file, or None
-    when one of them declares none (``Analyzer.content_markers``)."""
-    out: list[bytes] = []
-    for a in wanting:
-        m = getattr(a, "content_markers", None)
-        if not m:
-            return None
-        out.extend(m)
-    return tuple(out)
-
-
 def _spool_and_run(tar: TarStream, wanting: Sequence[Analyzer], rec: FileRecord, spool_dir: Path) -> list[Artifact]:
     spool_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile(dir=spool_dir) as tmp:
@@ -162,10 +151,10 @@ def scan_tar(
                 _run_analyzers(wanting, path, size, mode, lambda d=data: io.BytesIO(d), data)  # type: ignore[misc]
             )
             continue
-        markers = _markers(wanting) if deferred is not None else None
+        markers = content_markers(wanting) if deferred is not None else None
         if markers is None:
             scan.artifacts.extend(_spool_and_run(tar, wanting, rec, spool_dir))
-        elif tar.contains_any(markers):
+        elif may_hold(tar, wanting, markers, size):
             deferred.append(path)  # type: ignore[union-attr]
     scan.uncompressed_bytes = tar.bytes_read
     return scan
