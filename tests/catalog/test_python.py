@@ -3,9 +3,11 @@ site-packages (checked against importlib.metadata), real eggs, and hostile input
 
 from __future__ import annotations
 
+import csv
 import importlib.metadata
 import io
 import os
+import posixpath
 import struct
 import sysconfig
 import time
@@ -13,11 +15,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from hullcheck.catalog.python import PythonDistInfoAnalyzer, parse_metadata
 from hullcheck.catalog.python_egg import PythonEggZipAnalyzer
-from hullcheck.catalog.python_record import PythonRecordAnalyzer
+from hullcheck.catalog.python_record import PythonRecordAnalyzer, parse_owned_files
 from hullcheck.model import PackageType
 from tests.catalog.langutil import (
     FIXTURES,
@@ -345,3 +349,25 @@ def test_record_hostile() -> None:
     assert art.unknown and art.owned == ()  # no distribution name in the directory
     art = RECORD.analyze(file_input(sp, b"f,,\n" * 250_000))
     assert art.unknown and "installed files" in art.unknown
+
+
+_REL = st.lists(st.sampled_from(["a", "b.py", ".", "..", "", ".libs", "x,y", "é", "c d"]), min_size=1, max_size=5)
+
+
+@settings(max_examples=300)
+@given(rels=st.lists(_REL.map("/".join), min_size=1, max_size=8), quoted=st.booleans())
+def test_record_paths_are_those_csv_and_normpath_give(rels: list[str], quoted: bool) -> None:
+    """The unquoted fast path of RECORD parsing gives exactly what the csv module and normpath give."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL if quoted else csv.QUOTE_MINIMAL)
+    for rel in rels:
+        writer.writerow([rel, "sha256=x", "1"])
+    path = "/usr/lib/python3/dist-packages/pkg-1.0.dist-info/RECORD"
+    expected = []
+    for row in csv.reader(buf.getvalue().splitlines()):
+        if not row or not row[0]:
+            continue
+        full = posixpath.normpath(posixpath.join("/usr/lib/python3/dist-packages", row[0]))
+        if full.startswith("/") and not full.startswith("//") and "/../" not in full + "/":
+            expected.append(full)
+    assert list(parse_owned_files(buf.getvalue().encode(), path).files) == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import posixpath
 import re
+from collections.abc import Iterable
 
 from packaging.utils import canonicalize_name
 
@@ -41,16 +42,24 @@ def parse_owned_files(data: bytes, path: str) -> OwnedFiles:
     if not name:
         raise ParseError("RECORD outside a <name>-<version>.dist-info directory")
     base = posixpath.dirname(info_dir) if path.endswith("/RECORD") else info_dir
-    lines = decode_text(data).splitlines()
-    if path.endswith("/RECORD"):
-        rows = (row[0] for row in csv.reader(lines) if row)
-    else:
+    text = decode_text(data)
+    lines = text.splitlines()
+    rows: Iterable[str]
+    if not path.endswith("/RECORD"):
         rows = (line.strip() for line in lines)
+    elif '"' in text:
+        rows = (row[0] for row in csv.reader(lines) if row)
+    else:  # nothing quoted (the usual RECORD): the path is what precedes the first comma
+        rows = (line.partition(",")[0] for line in lines)
+    prefix = base.rstrip("/") + "/"
     files: list[str] = []
     for rel in rows:
         if not rel or len(rel) > 4096 or rel.startswith(("<<<<<<<", "=======", ">>>>>>>")):
             continue  # blank, absurd, or merge-conflict debris (seen in the wild)
-        full = posixpath.normpath(posixpath.join(base, rel))
+        if rel[0] != "/" and "//" not in rel and "/." not in "/" + rel and rel[-1] != "/":
+            full = prefix + rel  # already normal: what normpath would return
+        else:
+            full = posixpath.normpath(posixpath.join(base, rel))
         if not full.startswith("/") or full.startswith("//") or "/../" in full + "/":
             continue
         files.append(full)
