@@ -7,9 +7,11 @@ one-line diagnostics; anything else is a bug (exit 5) and prints a traceback onl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 import typer
 from typer.exceptions import TyperException
@@ -106,4 +108,22 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(int(ExitCode.INTERNAL))
-    sys.exit(int(rv) if isinstance(rv, int) else 0)
+    code = int(rv) if isinstance(rv, int) else 0
+    if argv is None:
+        _leave(code)
+    sys.exit(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process without tearing the interpreter down.
+
+    A finished scan leaves hundreds of thousands of objects (file records, the squashed view,
+    packages); freeing them one by one at exit took about 50 ms of a 2 s SBOM run, for memory
+    the kernel reclaims at once anyway. Only for the console entry point (``argv`` not given),
+    once the command's output is complete: hullcheck registers no exit handlers and every
+    file it writes is closed (and renamed into place) before the command returns.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

@@ -38,10 +38,19 @@ def registry_options(insecure: list[str] | None, username: str | None, password_
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, so readers never see half a file."""
+    """Write through a temporary file in the same directory, so readers never see half a file
+    (a device or FIFO is written directly)."""
     path = path.absolute()
     if path.is_dir():
         raise UsageError(f"{path} is a directory")
+    if path.exists() and not path.is_file():
+        # /dev/null, /dev/stdout, a FIFO: written to, never replaced by a regular file
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+        return
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:

@@ -448,12 +448,12 @@ class TarStream:
                 gid = _pax_id(meta.get("gid"), _octal_small(header[116:124]))
             else:
                 field = header[108:116]
-                uid = small_get(field)
-                if uid is None:
+                uid = small_get(field, -1)
+                if uid < 0:
                     uid = _octal_small(field)
                 field = header[116:124]
-                gid = small_get(field)
-                if gid is None:
+                gid = small_get(field, -1)
+                if gid < 0:
                     gid = _octal_small(field)
             if len(name) > max_path:
                 raise LimitExceededError(f"path longer than {max_path} in {self._what}")
@@ -474,8 +474,8 @@ class TarStream:
                 self._padding = size + padding
                 size = 0
             field = header[100:108]
-            mode = small_get(field)
-            if mode is None:
+            mode = small_get(field, -1)
+            if mode < 0:
                 mode = _octal_small(field)
             yield (path, kind, size if kind == REG else 0, mode, uid, gid, link)
 
