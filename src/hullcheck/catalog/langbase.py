@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import yaml
 from packageurl import PackageURL
 
 from hullcheck.catalog.interface import Artifact, FileInput
@@ -158,6 +157,8 @@ def load_yaml_documents(data: bytes, max_depth: int = MAX_YAML_DEPTH) -> list[An
     parser goes deeper, aliases are refused (lock files never use them), and every scalar stays
     a string, which is what lock-file fields are anyway.
     """
+    import yaml  # here: PyYAML costs 15 ms to import, and most images have no YAML lock file
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     docs: list[Any] = []
     stack: list[list[Any]] = []  # [container, pending key or _AWAIT_KEY for mappings]
