@@ -36,6 +36,10 @@ def sbom(
         doc = read_sbom(ref[len("sbom:"):])
         metadata, catalog = doc.source, doc.catalog
     else:
+        if fmt != "json":  # CycloneDX and SPDX name licenses by SPDX id
+            from hullcheck.format.licenses import warm_up
+
+            warm_up()
         with layer_progress(0) as progress:
             inv = inventory(
                 ref,
