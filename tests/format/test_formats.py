@@ -244,3 +244,23 @@ def test_hullcheck_json_matches_its_published_schema(image_meta: ImageMetadata, 
     from hullcheck.model import PackageType
 
     assert set(schema["$defs"]["package"]["properties"]["type"]["enum"]) == {t.value for t in PackageType}
+
+
+def test_license_index_warmed_on_a_thread_is_the_one_used() -> None:
+    """``warm_up`` builds the SPDX index in the background; a render racing with it waits for
+    that build instead of making a second index."""
+    import threading
+
+    from hullcheck.format import licenses
+
+    licenses._licensing_obj = None
+    licenses.spdx_expression.cache_clear()
+    licenses.warm_up()
+    seen: list[object] = []
+    threads = [threading.Thread(target=lambda: seen.append(licenses._licensing())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(x) for x in seen}) == 1 and seen[0] is licenses._licensing()
+    assert licenses.spdx_expression("mit or apache-2.0") == "MIT OR Apache-2.0"
