@@ -34,7 +34,9 @@ def inventory(
     observer: Observer | None = None,
     registry_options: object = None,
 ) -> Inventory:
-    img = open_image(ref, platform=platform, registry_options=registry_options)
-    scans = img.scan(default_analyzers() if analyzers is None else analyzers, observer=observer)
+    # A registry image's layers are scanned as they download (the network and the cores
+    # overlap), and a layer whose results are in the layer cache is not downloaded at all.
+    with open_image(ref, platform=platform, registry_options=registry_options, stream_layers=True) as img:
+        scans = img.scan(default_analyzers() if analyzers is None else analyzers, observer=observer)
     view = SquashedView(scans)
     return Inventory(image=img, scans=scans, catalog=build_catalog(scans, img.metadata, view), view=view)

@@ -78,43 +78,79 @@ class BlobCache:
         More bytes than ``expected_size`` stop the download at once (a hostile server cannot
         fill the disk); fewer, or a different hash, raise and leave nothing behind.
         """
-        final = self.path(digest)
-        label = what or f"blob {digest}"
-        self._dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=self._dir)
-        h = hashlib.sha256()
-        size = 0
+        w = self.writer(digest, expected_size=expected_size, what=what)
         try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if expected_size is not None and size > expected_size:
-                        raise LimitExceededError(
-                            f"{label} is larger than the {expected_size} bytes "
-                            "its descriptor declares"
-                        )
-                    h.update(chunk)
-                    out.write(chunk)
-                    if on_chunk is not None:
-                        on_chunk(len(chunk))
-                out.flush()
-                os.fsync(out.fileno())
-            if expected_size is not None and size != expected_size:
-                raise ImageError(
-                    f"{label} has {size} bytes, its descriptor declares {expected_size}"
-                )
-            actual = "sha256:" + h.hexdigest()
-            if actual != digest:
-                raise DigestMismatchError(label, digest, actual)
-            os.replace(tmp_name, final)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-            raise
-        return final
+            for chunk in chunks:
+                w.write(chunk)
+                if on_chunk is not None:
+                    on_chunk(len(chunk))
+            return w.commit()
+        finally:
+            w.abort()  # no-op once committed
+
+    def writer(self, digest: str, *, expected_size: int | None = None, what: str | None = None) -> BlobWriter:
+        """A blob to be written piece by piece (``put_stream`` when the pieces come as they are
+        read by someone else, e.g. a layer scanned while it downloads)."""
+        return BlobWriter(self, digest, expected_size, what or f"blob {digest}")
 
     def temp_files(self) -> list[Path]:
         """Leftover temporary files (from a killed process); tests use it to prove cleanliness."""
         if not self._dir.is_dir():
             return []
         return sorted(p for p in self._dir.iterdir() if p.name.startswith(_TMP_PREFIX))
+
+
+class BlobWriter:
+    """A blob on its way into the cache: hashed and written to a temporary file in the cache
+    directory, published under its digest only by ``commit`` once size and hash match."""
+
+    def __init__(self, cache: BlobCache, digest: str, expected_size: int | None, label: str) -> None:
+        self._final = cache.path(digest)
+        self._digest = digest
+        self._expected = expected_size
+        self._label = label
+        cache._dir.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=cache._dir)
+        self._out: BinaryIO | None = os.fdopen(fd, "wb")
+        self._h = hashlib.sha256()
+        self.size = 0
+        self.committed = False
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._expected is not None and self.size > self._expected:
+            raise LimitExceededError(f"{self._label} is larger than the {self._expected} bytes its descriptor declares")
+        self._h.update(chunk)
+        assert self._out is not None
+        self._out.write(chunk)
+
+    def commit(self) -> Path:
+        """Check size and digest, then publish; raises (leaving nothing behind) on a mismatch."""
+        assert self._out is not None
+        try:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+            self._out = None
+            if self._expected is not None and self.size != self._expected:
+                raise ImageError(f"{self._label} has {self.size} bytes, its descriptor declares {self._expected}")
+            actual = "sha256:" + self._h.hexdigest()
+            if actual != self._digest:
+                raise DigestMismatchError(self._label, self._digest, actual)
+            os.replace(self._tmp, self._final)
+        except BaseException:
+            self.abort()
+            raise
+        self.committed = True
+        return self._final
+
+    def abort(self) -> None:
+        """Drop the temporary file (nothing once committed)."""
+        if self.committed:
+            return
+        if self._out is not None:
+            with contextlib.suppress(OSError):
+                self._out.close()
+            self._out = None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._tmp)

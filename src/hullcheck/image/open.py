@@ -25,6 +25,18 @@ class Image:
     rootfs: Path | None
     limits: Limits
 
+    def close(self) -> None:
+        """Release what reading the layers needs (a registry connection when layers are read
+        as they download: ``open_image(stream_layers=True)``); safe to call more than once."""
+        if self.raw is not None and self.raw.closer is not None:
+            self.raw.closer()
+
+    def __enter__(self) -> Image:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def scan(
         self,
         analyzers: Sequence[Analyzer] = (),
@@ -102,7 +114,11 @@ def open_image(
     platform: Platform | None = None,
     limits: Limits | None = None,
     registry_options: Any = None,
+    stream_layers: bool = False,
 ) -> Image:
+    """``stream_layers``: a registry image's layers download as they are read (each scan of
+    a layer downloads it, into the blob cache) instead of all before this returns; close the
+    image when done."""
     lim = limits or Limits.from_env()
     r = parse_ref(ref) if isinstance(ref, str) else ref
     if r.transport is Transport.ROOTFS:
@@ -114,11 +130,18 @@ def open_image(
             layers=(LayerInfo(index=0, digest="", diff_id="", media_type="rootfs", size=0),),
         )
         return Image(metadata=meta, raw=None, rootfs=root, limits=lim)
-    raw = _raw_image(r, platform, lim, registry_options)
-    return Image(metadata=build_metadata(raw), raw=raw, rootfs=None, limits=lim)
+    raw = _raw_image(r, platform, lim, registry_options, stream_layers)
+    try:
+        return Image(metadata=build_metadata(raw), raw=raw, rootfs=None, limits=lim)
+    except BaseException:
+        if raw.closer is not None:
+            raw.closer()
+        raise
 
 
-def _raw_image(r: ImageRef, platform: Platform | None, lim: Limits, registry_options: Any) -> RawImage:
+def _raw_image(
+    r: ImageRef, platform: Platform | None, lim: Limits, registry_options: Any, stream_layers: bool = False
+) -> RawImage:
     from hullcheck.image import local
 
     path = Path(r.path or "")
@@ -132,4 +155,4 @@ def _raw_image(r: ImageRef, platform: Platform | None, lim: Limits, registry_opt
         from hullcheck.image.registry import pull
     except ImportError:  # pragma: no cover - until the registry client lands
         raise UsageError("registry references are not supported yet") from None
-    return pull(r, platform=platform, options=registry_options)
+    return pull(r, platform=platform, options=registry_options, stream_layers=stream_layers)

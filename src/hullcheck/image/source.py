@@ -43,3 +43,6 @@ class RawImage:
     repo_tags: tuple[str, ...] = ()
     repo_digests: tuple[str, ...] = ()
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # Releases what the layer openers still need (a registry connection for layers read as
+    # they download); None when there is nothing to release.
+    closer: Callable[[], None] | None = field(default=None, hash=False, compare=False)

@@ -18,6 +18,7 @@ class Reply:
     hang: bool = False  # never answer
     chunked: bool = False  # no Content-Length
     delay: float = 0.0  # seconds between 16 KiB pieces of the body (a slow server)
+    cut_after: int | None = None  # send this many body bytes, then drop the connection
 
 
 Route = Callable[[str, str, dict[str, str]], Reply]
@@ -67,7 +68,11 @@ class HostileRegistry:
                 else:
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    if self.command != "HEAD":
+                    if self.command != "HEAD" and reply.cut_after is not None:
+                        self.wfile.write(reply.body[: reply.cut_after])
+                        self.wfile.flush()
+                        self.close_connection = True
+                    elif self.command != "HEAD":
                         step = 16384 if reply.delay else max(1, len(reply.body))
                         try:
                             for i in range(0, len(reply.body), step):

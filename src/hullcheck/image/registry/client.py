@@ -257,6 +257,38 @@ class RegistryClient:
             return header
         return self.get_manifest(repo, reference, what).digest
 
+    def retry_delay(self, attempt: int) -> float:
+        """How long to wait before attempt ``attempt + 1`` of something that failed in transit."""
+        return self._http.backoff(attempt)
+
+    def open_blob(self, repo: str, digest: str, size: int) -> httpx.Response:
+        """GET a blob as a streamed response, status and declared length checked; the caller
+        reads ``iter_raw()`` and closes it."""
+        # Blobs are taken as stored: no transfer decoding, so a server or CDN that labels a
+        # gzip layer "Content-Encoding: gzip" cannot make us hash the decompressed bytes.
+        resp = self.request(
+            "GET",
+            f"/v2/{repo}/blobs/{digest}",
+            scope=pull_scope(repo),
+            headers={"Accept-Encoding": "identity"},
+            follow_redirects=True,
+        )
+        try:
+            if resp.status_code == 404:
+                raise RegistryError(f"blob {digest} of {self.registry}/{repo} not found")
+            if resp.status_code != 200:
+                raise status_error(resp, self.host, f"fetching blob {digest}")
+            length = resp.headers.get("content-length")
+            if length and length.isascii() and length.isdigit() and int(length) > size:
+                raise LimitExceededError(
+                    f"blob {digest} of {self.registry}/{repo} is larger than the "
+                    f"{size} bytes its descriptor declares"
+                )
+        except BaseException:
+            resp.close()
+            raise
+        return resp
+
     def download_blob(
         self,
         repo: str,
@@ -271,26 +303,8 @@ class RegistryClient:
             return False
         attempts = max(1, self.options.max_attempts)
         for attempt in range(1, attempts + 1):
-            # Blobs are taken as stored: no transfer decoding, so a server or CDN that labels a
-            # gzip layer "Content-Encoding: gzip" cannot make us hash the decompressed bytes.
-            resp = self.request(
-                "GET",
-                f"/v2/{repo}/blobs/{digest}",
-                scope=pull_scope(repo),
-                headers={"Accept-Encoding": "identity"},
-                follow_redirects=True,
-            )
+            resp = self.open_blob(repo, digest, size)
             try:
-                if resp.status_code == 404:
-                    raise RegistryError(f"blob {digest} of {self.registry}/{repo} not found")
-                if resp.status_code != 200:
-                    raise status_error(resp, self.host, f"fetching blob {digest}")
-                length = resp.headers.get("content-length")
-                if length and length.isascii() and length.isdigit() and int(length) > size:
-                    raise LimitExceededError(
-                        f"blob {digest} of {self.registry}/{repo} is larger than the "
-                        f"{size} bytes its descriptor declares"
-                    )
                 cache.put_stream(
                     digest,
                     resp.iter_raw(),  # as it arrives: progress and cancellation stay prompt

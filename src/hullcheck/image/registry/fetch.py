@@ -6,6 +6,7 @@ import json
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from functools import partial
+from typing import BinaryIO
 
 from hullcheck.errors import ImageError, LimitExceededError, RegistryError, UsageError
 from hullcheck.image.cache import BlobCache
@@ -19,7 +20,7 @@ from hullcheck.image.registry.manifest import (
     parse_manifest,
     platform_of_config,
 )
-from hullcheck.image.registry.options import RegistryOptions
+from hullcheck.image.registry.options import PullObserver, RegistryOptions
 from hullcheck.image.registry.platform import host_platform, matches, normalise, select_manifest
 from hullcheck.image.source import LayerBlob, RawImage
 from hullcheck.model import ImageRef, Platform, Transport
@@ -33,12 +34,18 @@ def pull(
     platform: Platform | None = None,
     options: RegistryOptions | None = None,
     cache: BlobCache | None = None,
+    stream_layers: bool = False,
 ) -> RawImage:
     """Fetch ``ref`` for ``platform`` (default: the host's), all digests verified.
 
     The returned layer openers read from the blob cache. ``manifest_digest`` is the digest of
     the single-platform manifest; ``repo_digests`` carry the digest the reference resolved to
     (the index's, for a multi-platform image), as Docker shows them.
+
+    ``stream_layers``: do not download the layers here; each opener downloads its layer as it
+    is read (see ``stream.LayerStream``), into the cache on the way, and a layer never opened
+    (its results came from the layer cache) is never downloaded. The registry connection then
+    stays open until the returned image's ``closer`` is called.
     """
     if ref.transport is not Transport.REGISTRY or not ref.registry or not ref.repository:
         raise UsageError(f"{ref} is not a registry reference")
@@ -46,55 +53,76 @@ def pull(
     cache = cache or BlobCache()
     what = str(ref)
     repo = ref.repository
-    with RegistryClient(ref.registry, options) as client:
-        fetched = client.get_manifest(repo, ref.digest or ref.tag or "latest", what)
-        top_digest = fetched.digest
-        parsed = parse_manifest(fetched.body, fetched.media_type, what)
-        manifest_digest, media_type = top_digest, parsed.media_type
-        wanted = normalise(platform) if platform else host_platform()
-        depth = 0
-        while isinstance(parsed, Index):
-            depth += 1
-            if depth > MAX_INDEX_DEPTH:
-                raise RegistryError(f"{what}: indexes nested more than {MAX_INDEX_DEPTH} deep")
-            entry = select_manifest(parsed.manifests, wanted, what)
-            if entry.media_type not in MANIFEST_TYPES | INDEX_TYPES:
-                raise RegistryError(
-                    f"{what}: index entry for {wanted} has unsupported "
-                    f"media type {entry.media_type!r}"
-                )
-            if entry.size > options.limits.max_manifest_bytes:
-                raise LimitExceededError(
-                    f"{what}: manifest {entry.digest} is larger than the manifest limit"
-                )
-            fetched = client.get_manifest(repo, entry.digest, what)
-            if len(fetched.body) != entry.size:
-                raise RegistryError(
-                    f"{what}: manifest {entry.digest} has {len(fetched.body)} bytes, "
-                    f"the index declares {entry.size}"
-                )
-            parsed = parse_manifest(fetched.body, fetched.media_type, what)
-            manifest_digest, media_type = fetched.digest, parsed.media_type
-        manifest: Manifest = parsed
+    client = RegistryClient(ref.registry, options)
+    try:
+        raw = _pull(client, ref, repo, what, platform, options, cache, stream_layers)
+    except BaseException:
+        client.close()
+        raise
+    if not stream_layers:
+        client.close()
+    return raw
 
-        config_bytes, image_platform, diff_ids = _fetch_config(
-            client, repo, manifest.config, cache, options, what
+
+def _pull(
+    client: RegistryClient,
+    ref: ImageRef,
+    repo: str,
+    what: str,
+    platform: Platform | None,
+    options: RegistryOptions,
+    cache: BlobCache,
+    stream_layers: bool,
+) -> RawImage:
+    fetched = client.get_manifest(repo, ref.digest or ref.tag or "latest", what)
+    top_digest = fetched.digest
+    parsed = parse_manifest(fetched.body, fetched.media_type, what)
+    manifest_digest, media_type = top_digest, parsed.media_type
+    wanted = normalise(platform) if platform else host_platform()
+    depth = 0
+    while isinstance(parsed, Index):
+        depth += 1
+        if depth > MAX_INDEX_DEPTH:
+            raise RegistryError(f"{what}: indexes nested more than {MAX_INDEX_DEPTH} deep")
+        entry = select_manifest(parsed.manifests, wanted, what)
+        if entry.media_type not in MANIFEST_TYPES | INDEX_TYPES:
+            raise RegistryError(
+                f"{what}: index entry for {wanted} has unsupported "
+                f"media type {entry.media_type!r}"
+            )
+        if entry.size > options.limits.max_manifest_bytes:
+            raise LimitExceededError(
+                f"{what}: manifest {entry.digest} is larger than the manifest limit"
+            )
+        fetched = client.get_manifest(repo, entry.digest, what)
+        if len(fetched.body) != entry.size:
+            raise RegistryError(
+                f"{what}: manifest {entry.digest} has {len(fetched.body)} bytes, "
+                f"the index declares {entry.size}"
+            )
+        parsed = parse_manifest(fetched.body, fetched.media_type, what)
+        manifest_digest, media_type = fetched.digest, parsed.media_type
+    manifest: Manifest = parsed
+
+    config_bytes, image_platform, diff_ids = _fetch_config(
+        client, repo, manifest.config, cache, options, what
+    )
+    if (
+        platform is not None
+        and image_platform is not None
+        and not matches(platform, image_platform)
+    ):
+        raise ImageError(
+            f"{what} is an image for {image_platform}, "
+            f"not for the requested {normalise(platform)}"
         )
-        if (
-            platform is not None
-            and image_platform is not None
-            and not matches(platform, image_platform)
-        ):
-            raise ImageError(
-                f"{what} is an image for {image_platform}, "
-                f"not for the requested {normalise(platform)}"
-            )
-        if diff_ids is not None and len(diff_ids) != len(manifest.layers):
-            raise ImageError(
-                f"{what}: the manifest lists {len(manifest.layers)} layers "
-                f"but the config {len(diff_ids)} diff_ids"
-            )
-        _check_sizes(manifest.layers, options, what)
+    if diff_ids is not None and len(diff_ids) != len(manifest.layers):
+        raise ImageError(
+            f"{what}: the manifest lists {len(manifest.layers)} layers "
+            f"but the config {len(diff_ids)} diff_ids"
+        )
+    _check_sizes(manifest.layers, options, what)
+    if not stream_layers:
         _download_layers(client, repo, manifest.layers, cache, options)
 
     layers = tuple(
@@ -102,8 +130,12 @@ def pull(
             digest=d.digest,
             media_type=d.media_type,
             size=d.size,
-            opener=partial(cache.open, d.digest),
-            verified=True,
+            opener=(
+                partial(_open_layer, client, repo, d, cache, options.observer)
+                if stream_layers
+                else partial(cache.open, d.digest)
+            ),
+            verified=True,  # a streamed layer ends only after its digest matched
         )
         for d in manifest.layers
     )
@@ -119,7 +151,21 @@ def pull(
         repo_tags=(f"{base}:{ref.tag}",) if ref.tag else (),
         repo_digests=(f"{base}@{top_digest}",),
         annotations=dict(manifest.annotations),
+        closer=client.close if stream_layers else None,
     )
+
+
+def _open_layer(
+    client: RegistryClient, repo: str, d: Descriptor, cache: BlobCache, observer: PullObserver
+) -> BinaryIO:
+    """A layer from the cache if it is there (e.g. read again for a second pass), else from
+    the registry as it downloads."""
+    if cache.has(d.digest):
+        observer.blob_done(d.digest, True)
+        return cache.open(d.digest)
+    from hullcheck.image.registry.stream import LayerStream
+
+    return LayerStream(client, repo, d, cache, observer)  # type: ignore[return-value]
 
 
 def resolve_digest(ref: ImageRef, *, options: RegistryOptions | None = None) -> str:
