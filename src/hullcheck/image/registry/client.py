@@ -199,19 +199,28 @@ class RegistryClient:
 
     # -- operations ------------------------------------------------------------------------
 
+    def _get_ok(self, repo: str, path: str, headers: dict[str, str], missing: str, doing: str) -> httpx.Response:
+        """GET that must answer 200 (404: ``missing``; anything else: a status error about
+        ``doing``); the caller reads the streamed response and closes it."""
+        resp = self.request("GET", path, scope=pull_scope(repo), headers=headers, follow_redirects=True)
+        if resp.status_code != 200:
+            try:
+                if resp.status_code == 404:
+                    raise RegistryError(missing)
+                raise status_error(resp, self.host, doing)
+            finally:
+                resp.close()
+        return resp
+
     def get_manifest(self, repo: str, reference: str, what: str) -> FetchedManifest:
-        resp = self.request(
-            "GET",
+        resp = self._get_ok(
+            repo,
             f"/v2/{repo}/manifests/{reference}",
-            scope=pull_scope(repo),
-            headers={"Accept": ACCEPT},
-            follow_redirects=True,
+            {"Accept": ACCEPT},
+            f"{what}: manifest {reference} not found on {self.registry}",
+            f"fetching the manifest of {what}",
         )
         try:
-            if resp.status_code == 404:
-                raise RegistryError(f"{what}: manifest {reference} not found on {self.registry}")
-            if resp.status_code != 200:
-                raise status_error(resp, self.host, f"fetching the manifest of {what}")
             limit = self.options.limits.max_manifest_bytes
             body = read_limited(resp, limit, f"manifest of {what}")
             content_type = resp.headers.get("content-type")
@@ -266,27 +275,20 @@ class RegistryClient:
         reads ``iter_raw()`` and closes it."""
         # Blobs are taken as stored: no transfer decoding, so a server or CDN that labels a
         # gzip layer "Content-Encoding: gzip" cannot make us hash the decompressed bytes.
-        resp = self.request(
-            "GET",
+        resp = self._get_ok(
+            repo,
             f"/v2/{repo}/blobs/{digest}",
-            scope=pull_scope(repo),
-            headers={"Accept-Encoding": "identity"},
-            follow_redirects=True,
+            {"Accept-Encoding": "identity"},
+            f"blob {digest} of {self.registry}/{repo} not found",
+            f"fetching blob {digest}",
         )
-        try:
-            if resp.status_code == 404:
-                raise RegistryError(f"blob {digest} of {self.registry}/{repo} not found")
-            if resp.status_code != 200:
-                raise status_error(resp, self.host, f"fetching blob {digest}")
-            length = resp.headers.get("content-length")
-            if length and length.isascii() and length.isdigit() and int(length) > size:
-                raise LimitExceededError(
-                    f"blob {digest} of {self.registry}/{repo} is larger than the "
-                    f"{size} bytes its descriptor declares"
-                )
-        except BaseException:
+        length = resp.headers.get("content-length")
+        if length and length.isascii() and length.isdigit() and int(length) > size:
             resp.close()
-            raise
+            raise LimitExceededError(
+                f"blob {digest} of {self.registry}/{repo} is larger than the "
+                f"{size} bytes its descriptor declares"
+            )
         return resp
 
     def download_blob(
