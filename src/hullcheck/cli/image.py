@@ -52,9 +52,11 @@ def inspect(
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown format {fmt!r} (table, json)")
-    img = open_image(ref, platform=parse_platform(platform) if platform else None,
-                     registry_options=registry_options(insecure, username, password_stdin))
-    meta = img.metadata
+    # stream_layers: nothing here reads a layer, so a registry image's layers are not downloaded
+    with open_image(ref, platform=parse_platform(platform) if platform else None,
+                    registry_options=registry_options(insecure, username, password_stdin),
+                    stream_layers=True) as img:
+        meta = img.metadata
     if fmt == "json":
         typer.echo(json.dumps(metadata_json(meta), indent=2))
         return

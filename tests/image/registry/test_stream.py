@@ -129,3 +129,18 @@ def test_sbom_from_a_registry_streams_layers_and_a_warm_rescan_downloads_none(
     again = run_cli("sbom", ref, "-f", "json", env=env)
     assert again.returncode == 0 and packages(again.stdout) == packages(r.stdout)
     assert not any((blobs / dg[7:]).exists() for dg in layer_digests)  # results came from the layer cache
+
+
+def test_inspect_from_a_registry_downloads_no_layer(registry_server: RegistryServer, tmp_path: Path, run_cli) -> None:
+    spec = ImageSpec(layers=[[f("etc/motd", "hello\n")], [f("app/data.bin", b"\0" * 100_000)]])
+    registry_server.push_layout(oci_layout(tmp_path / "layout", {"v1": spec}), "v1", "team/inspect", "v1")
+    cache = tmp_path / "cache"
+    r = run_cli("image", "inspect", f"{registry_server.host}/team/inspect:v1", "-f", "json",
+                env={"HULLCHECK_REGISTRY_USERNAME": registry_server.username,
+                     "HULLCHECK_REGISTRY_PASSWORD": registry_server.password, "HULLCHECK_CACHE_DIR": str(cache)})
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert len(doc["layers"]) == 2
+    stored = {p.name for p in (cache / "blobs" / "sha256").iterdir()}
+    assert doc["config_digest"][7:] in stored
+    assert not stored & {layer["digest"][7:] for layer in doc["layers"]}
