@@ -55,7 +55,7 @@ class RegistryOptions:
     backoff_base: float = 0.5  # seconds, doubled per attempt
     max_retry_wait: float = 30.0  # longest single wait, also caps Retry-After
     max_redirects: int = 5
-    concurrency: int = 4  # parallel layer downloads
+    concurrency: int = 4  # parallel layer downloads (streamed layers: as many as are read at once)
     user_agent: str = "hullcheck"
     limits: Limits = field(default_factory=Limits.from_env)
     observer: PullObserver = field(default_factory=NullObserver, compare=False)
