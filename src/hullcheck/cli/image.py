@@ -113,8 +113,7 @@ def list_files(
     if all_layers:
         entries = all_files(scans)
     else:
-        view = SquashedView(scans)
-        entries = (e for e in map(view.get, sorted(view.paths())) if e is not None)
+        entries = SquashedView(scans).sorted_entries()
     # Streamed, one entry per line: a listing of a million files must not be built in memory.
     out = sys.stdout
     if fmt == "json":

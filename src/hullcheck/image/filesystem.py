@@ -8,16 +8,33 @@
 
 Symlinks resolve inside the image root only: ``..`` stops at ``/`` and absolute targets are
 taken relative to the image root, as a container would see them; loops are bounded.
+
+When the layers' file records went to disk (an image with very many files, see ``filetable``),
+``SquashedView(scans)`` is a ``SpilledView``: the same queries, answered from a table of
+visible paths computed in the same temporary database, so that memory stays flat.
 """
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from hullcheck.image.filetable import (
+    CHUNK,
+    SHIFT,
+    FileRecord,
+    SpillStore,
+    decode,
+    encode,
+    key_path,
+    path_key,
+    row_record,
+    spill_all,
+)
 from hullcheck.image.tarstream import DIR, HARDLINK, SYMLINK
-from hullcheck.image.walk import FileRecord, LayerScan
+from hullcheck.image.walk import LayerScan
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +63,18 @@ class SquashedView:
     is (an int: scan position << 32 | record index) instead of holding a tuple per path, and a
     directory with a single child keeps that child's path itself rather than a set of one.
     On a 300k-file image this halves the memory of the view.
+
+    Built over layers whose records spilled to disk, it is a ``SpilledView`` instead.
     """
+
+    def __new__(cls, scans: Sequence[LayerScan]) -> SquashedView:
+        if cls is SquashedView and any(s.files.spilled for s in scans):
+            return super().__new__(SpilledView)
+        return super().__new__(cls)
 
     def __init__(self, scans: Sequence[LayerScan]) -> None:
         self._scans = list(scans)
+        self._lists = [s.files.buffer for s in self._scans]  # all in memory: nothing spilled
         self._files: dict[str, int] = {}
         self._children: dict[str, str | set[str]] = {}
         for pos, scan in enumerate(self._scans):
@@ -57,8 +82,8 @@ class SquashedView:
 
     # -- building ------------------------------------------------------------------------
     def _entry(self, v: int) -> tuple[FileRecord, int]:
-        scan = self._scans[v >> 32]
-        return scan.files[v & _MASK], scan.index
+        pos = v >> 32
+        return self._lists[pos][v & _MASK], self._scans[pos].index
 
     def _add(self, path: str, kind: str, v: int) -> None:
         if kind != DIR and path in self._children:
@@ -136,7 +161,7 @@ class SquashedView:
         for p in scan.whiteouts:
             self._delete(p, pos)
         base = pos << 32
-        for i, rec in enumerate(scan.files):
+        for i, rec in enumerate(self._lists[pos]):
             self._add(rec[0], rec[1], base | i)
 
     # -- queries -------------------------------------------------------------------------
@@ -167,10 +192,10 @@ class SquashedView:
         """A directory the container sees: a directory entry, or an ancestor of visible files
         (tars need not list directories); symlinks are followed."""
         for _ in range(40):  # symlink hops, as resolve bounds them
-            v = self._files.get(path)
-            if v is None:
+            hit = self.record(path)
+            if hit is None:
                 break
-            rec = self._entry(v)[0]
+            rec = hit[0]
             if rec[1] != SYMLINK:
                 return rec[1] == DIR
             target = rec[6]
@@ -179,6 +204,9 @@ class SquashedView:
             path = "/" + posixpath.normpath(target).lstrip("/")  # ".." stops at the image root
         else:
             return False
+        return self._has_below(path)
+
+    def _has_below(self, path: str) -> bool:
         # No entry: a directory if something visible lies below (unlisted directories are
         # linked to their parents, and links may be stale after deletions).
         stack = [path]
@@ -201,6 +229,11 @@ class SquashedView:
         for v in self._files.values():
             yield FileEntry.of(*self._entry(v))
 
+    def sorted_entries(self) -> Iterator[FileEntry]:
+        """Every visible entry, by path (Python's string order)."""
+        for path in sorted(self._files):
+            yield FileEntry.of(*self._entry(self._files[path]))
+
     def resolve(self, path: str, max_depth: int = 40) -> str | None:
         """Follow symlinks (in every component) inside the image root; None if dangling/looping."""
         parts = [p for p in path.split("/") if p]
@@ -214,10 +247,10 @@ class SquashedView:
                 resolved = posixpath.dirname(resolved) or "/"
                 continue
             candidate = posixpath.join(resolved, part)
-            v = self._files.get(candidate)
-            if v is None:
+            hit = self.record(candidate)
+            if hit is None:
                 return None
-            rec = self._entry(v)[0]
+            rec = hit[0]
             if rec[1] == SYMLINK:
                 depth += 1
                 if depth > max_depth:
@@ -231,6 +264,155 @@ class SquashedView:
                 candidate = rec[6]
             resolved = candidate
         return resolved
+
+
+_SEL = "SELECT r.ord, r.key, r.kind, r.size, r.mode, r.uid, r.gid, r.link"
+
+
+class SpilledView(SquashedView):
+    """The squashed view of layers whose records are in a ``SpillStore``: a table of the
+    visible paths (path -> record), computed in one pass over the records in subtree order.
+
+    The rows come ordered by ``key`` (the path with "/" as NUL), so a directory's subtree
+    follows the directory itself; a stack of the ancestors that delete something below them
+    gives, for each path, the horizon under which lower entries are gone: a whiteout or an
+    opaque marker deletes what lower layers put there, a file replacing a directory deletes
+    what was added before it. A path's last entry (in layer, then archive order) is visible
+    when it is newer than that horizon and than a whiteout of the path itself: the same
+    rules as the in-memory view, applied in order of paths instead of order of entries.
+    """
+
+    def __init__(self, scans: Sequence[LayerScan]) -> None:
+        self._scans = list(scans)
+        store = spill_all(s.files for s in self._scans)
+        self._store: SpillStore = store
+        self._index = {s.files.table_id: s.index for s in self._scans}  # table id -> layer index
+        self._table = f"view_{store.new_id()}"
+        with store.lock:
+            store.conn.execute(f"CREATE TABLE {self._table} (path BLOB PRIMARY KEY, ord INTEGER NOT NULL) WITHOUT ROWID")
+            self._len = self._build()
+
+    def _build(self) -> int:
+        pos_of = {s.files.table_id: pos for pos, s in enumerate(self._scans)}
+        mask = (1 << SHIFT) - 1
+        # (key, horizon for the path itself, horizon for what lies below it), merged per key
+        marks: dict[bytes, tuple[int, int]] = {}
+        for pos, scan in enumerate(self._scans):
+            h = pos << SHIFT  # deletes entries of lower layers (layer order, then archive order)
+            for d in scan.opaque:
+                k = path_key(d)
+                own, below = marks.get(k, (-1, -1))
+                marks[k] = (own, max(below, h))
+            for p in scan.whiteouts:
+                k = path_key(p)
+                own, below = marks.get(k, (-1, -1))
+                marks[k] = (max(own, h), max(below, h))
+        events = sorted(marks.items())
+        n_ev = len(events)
+        ei = 0
+        stack: list[tuple[bytes, int]] = []  # (ancestor key + NUL, horizon below it)
+        out: list[tuple[bytes, int]] = []
+        count = 0
+        insert = f"INSERT INTO {self._table} VALUES (?, ?)"
+        conn = self._store.conn
+
+        def node(key: bytes, rows: list[tuple[bytes, str, int]], own: int, below: int) -> None:
+            nonlocal count
+            while stack and not key.startswith(stack[-1][0]):
+                stack.pop()
+            inherited = stack[-1][1] if stack else -1
+            last = last_nondir = -1
+            last_ord = 0
+            for _k, kind, o in rows:
+                pos = pos_of.get(o >> SHIFT)
+                if pos is None:
+                    continue  # a table of another image in the same store
+                v = pos << SHIFT | (o & mask)
+                if v > last:
+                    last, last_ord = v, o
+                if kind != DIR and v > last_nondir:
+                    last_nondir = v
+            if last >= 0 and last >= inherited and last >= own:
+                out.append((key.replace(b"\0", b"/") if key else b"/", last_ord))
+                count += 1
+                if len(out) >= CHUNK:
+                    conn.executemany(insert, out)
+                    out.clear()
+            h = max(inherited, below, last_nondir)
+            if h > inherited:
+                stack.append((key + b"\0", h))
+
+        cursor = conn.execute("SELECT key, kind, ord FROM rec ORDER BY key")
+        for key, group in itertools.groupby(cursor, key=lambda r: r[0]):
+            while ei < n_ev and events[ei][0] < key:
+                node(events[ei][0], [], *events[ei][1])  # a deleted path with no entry of its own
+                ei += 1
+            own = below = -1
+            if ei < n_ev and events[ei][0] == key:
+                own, below = events[ei][1]
+                ei += 1
+            node(key, list(group), own, below)
+        if out:
+            conn.executemany(insert, out)
+        return count
+
+    def _fetch(self, sql: str, args: tuple[object, ...]) -> list[tuple]:  # type: ignore[type-arg]
+        with self._store.lock:
+            return self._store.conn.execute(sql, args).fetchall()
+
+    # -- queries -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._len
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self.layer_of(path) is not None
+
+    def record(self, path: str) -> tuple[FileRecord, int] | None:
+        rows = self._fetch(f"{_SEL} FROM {self._table} v JOIN rec r ON r.ord = v.ord WHERE v.path = ?",
+                           (encode(path),))
+        return (row_record(rows[0]), self._index[rows[0][0] >> SHIFT]) if rows else None
+
+    def get(self, path: str) -> FileEntry | None:
+        hit = self.record(path)
+        return FileEntry.of(*hit) if hit is not None else None
+
+    def find(self, path: str) -> tuple[int, str] | None:
+        hit = self.record(path)
+        return (hit[1], hit[0][1]) if hit is not None else None
+
+    def layer_of(self, path: str) -> int | None:
+        rows = self._fetch(f"SELECT ord FROM {self._table} WHERE path = ?", (encode(path),))
+        return self._index[rows[0][0] >> SHIFT] if rows else None
+
+    def _has_below(self, path: str) -> bool:
+        lo = encode(path.rstrip("/")) + b"/"
+        hi = lo[:-1] + b"0"  # "0" follows "/": [P/, P0) holds exactly the paths under P
+        return bool(self._fetch(f"SELECT 1 FROM {self._table} WHERE path > ? AND path < ? LIMIT 1", (lo, hi)))
+
+    def _pages(self, sql: str) -> Iterator[tuple]:  # type: ignore[type-arg]
+        """Rows of ``sql`` (whose first column is the view's path, and which takes the last
+        path seen) a chunk at a time, in path order: the lock is not held between chunks."""
+        last = b""
+        while True:
+            rows = self._fetch(sql, (last, CHUNK))
+            yield from rows
+            if len(rows) < CHUNK:
+                return
+            last = rows[-1][0]
+
+    def paths(self) -> Iterator[str]:
+        for row in self._pages(f"SELECT path FROM {self._table} WHERE path > ? ORDER BY path LIMIT ?"):
+            yield decode(row[0])
+
+    def sorted_entries(self) -> Iterator[FileEntry]:
+        index = self._index
+        sql = (f"SELECT v.path, r.ord, r.key, r.kind, r.size, r.mode, r.uid, r.gid, r.link FROM {self._table} v"
+               " JOIN rec r ON r.ord = v.ord WHERE v.path > ? ORDER BY v.path LIMIT ?")
+        for row in self._pages(sql):
+            yield FileEntry.of(row_record(row[1:]), index[row[1] >> SHIFT])
+
+    def __iter__(self) -> Iterator[FileEntry]:
+        return self.sorted_entries()
 
 
 def all_files(scans: Sequence[LayerScan]) -> Iterator[FileEntry]:

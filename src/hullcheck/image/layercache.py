@@ -10,6 +10,11 @@ diff_id first (it is shared across compressions of one layer), then the blob dig
 whose own diff_id lies gets the results of the layer it names: it describes a layer that no
 runtime would unpack, since runtimes check diff_ids.)
 Entries are written atomically; a corrupt or foreign entry is ignored and rewritten.
+
+An entry is one JSON document on one line. The file records of a layer spilled to disk (an
+image with very many files, see ``filetable``) are not put in it: they follow, one line per
+chunk of records, and are read back a chunk at a time into a table that spills again, so that
+neither writing nor reading holds them all in memory.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,12 +31,13 @@ from typing import Any
 
 from hullcheck.catalog.interface import Analyzer, Artifact, OwnedFiles
 from hullcheck.config import cache_dir
+from hullcheck.image.filetable import CHUNK, FileRecord, FileTable, SpillPolicy
 from hullcheck.image.walk import LayerScan
 from hullcheck.model.checks import SecretFinding
 from hullcheck.model.finding import SeverityLevel
 from hullcheck.model.serde import distro_from_dict, distro_to_dict, package_from_dict, package_to_dict
 
-FORMAT = 2
+FORMAT = 3  # 3: records of spilled layers follow the document by chunks
 
 
 def analyzer_fingerprint(analyzers: Sequence[Analyzer]) -> str:
@@ -88,25 +95,39 @@ class LayerCache:
             raise ValueError("not a sha256 diff_id")
         return self.root / f"{hexpart}-{fingerprint}.json"
 
-    def get(self, keys: Sequence[str], index: int, diff_id: str, fingerprint: str) -> LayerScan | None:
-        """The first entry filed under one of ``keys`` (verified digests of this layer)."""
+    def get(
+        self, keys: Sequence[str], index: int, diff_id: str, fingerprint: str, policy: SpillPolicy | None = None
+    ) -> LayerScan | None:
+        """The first entry filed under one of ``keys`` (verified digests of this layer); its file
+        records count in ``policy``'s budget, as if the layer had been read."""
         for key in keys:
-            hit = self._get(key, index, diff_id, fingerprint)
+            hit = self._get(key, index, diff_id, fingerprint, policy)
             if hit is not None:
                 return hit
         return None
 
-    def _get(self, key: str, index: int, diff_id: str, fingerprint: str) -> LayerScan | None:
+    def _get(
+        self, key: str, index: int, diff_id: str, fingerprint: str, policy: SpillPolicy | None
+    ) -> LayerScan | None:
         try:
             p = self._path(key, fingerprint)
             with open(p, "rb") as f:
-                d = json.load(f)
-            if d.get("format") != FORMAT or key not in d.get("keys", ()):
-                return None
+                d = json.loads(f.readline())
+                if d.get("format") != FORMAT or key not in d.get("keys", ()):
+                    return None
+                if d.get("chunked"):
+                    files = FileTable(policy=policy)
+                    for line in f:
+                        files.extend(tuple(r) for r in json.loads(line))
+                    if len(files) != d["count"]:
+                        return None
+                    files.finish()
+                else:
+                    files = FileTable([tuple(r) for r in d["files"]], policy)
             return LayerScan(
                 index=index,
                 diff_id=diff_id,
-                files=[tuple(r) for r in d["files"]],
+                files=files,
                 whiteouts=list(d["whiteouts"]),
                 opaque=list(d["opaque"]),
                 artifacts=[_artifact_from_dict(a) for a in d["artifacts"]],
@@ -124,25 +145,48 @@ class LayerCache:
             return
         if not paths:
             return
-        doc = {
+        doc: dict[str, Any] = {
             "format": FORMAT,
             "keys": list(dict.fromkeys(keys)),
-            "files": scan.files,
             "whiteouts": scan.whiteouts,
             "opaque": scan.opaque,
             "artifacts": [_artifact_to_dict(a) for a in scan.artifacts],
             "bytes": scan.uncompressed_bytes,
         }
+        chunked = scan.files.spilled
+        if chunked:
+            doc["chunked"], doc["count"] = True, len(scan.files)
+        else:
+            doc["files"] = scan.files.buffer
         # json.dumps, not json.dump: only the one-shot call uses the C encoder (5x faster here).
         text = json.dumps(doc, separators=(",", ":"))
+        first: Path | None = None
         for p in paths:
             p.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".part")
             try:
                 with os.fdopen(fd, "w") as f:
-                    f.write(text)
+                    if first is not None:  # the same entry under another key: copy the first
+                        f.close()
+                        shutil.copyfile(first, tmp)
+                    else:
+                        f.write(text)
+                        if chunked:
+                            _write_chunks(f, scan.files)
                 os.replace(tmp, p)
+                first = first or p
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
+
+
+def _write_chunks(f: Any, files: FileTable) -> None:
+    chunk: list[FileRecord] = []
+    for rec in files:
+        chunk.append(rec)
+        if len(chunk) == CHUNK:
+            f.write("\n" + json.dumps(chunk, separators=(",", ":")))
+            chunk.clear()
+    if chunk:
+        f.write("\n" + json.dumps(chunk, separators=(",", ":")))

@@ -1,0 +1,284 @@
+"""The file records of a layer: a list in memory for ordinary images, a temporary database past
+a threshold, so that memory does not grow with the number of files in an image.
+
+- ``FileTable``: one layer's records in archive order (``append``/``extend``, ``__iter__``,
+  ``__len__``). While the image's layers together hold at most ``Limits.spill_files`` records
+  in memory (``HULLCHECK_SPILL_FILES``), a table is a plain list (``buffer``) and the hot loop
+  of the tar reader only appends to it; past that, a table moves its records to the store by
+  chunks and keeps at most one chunk in memory.
+- ``SpillPolicy``: the budget shared by the layers of one image scan (layers are read in
+  parallel threads) and the store they spill to, created on the first spill.
+- ``SpillStore``: a SQLite database under ``cache_dir()/tmp``, unlinked as soon as it is
+  opened: nothing is left on disk after the process, whatever happens (an error, a kill); the
+  space is freed when the store is closed or garbage-collected. One connection, used under a
+  lock by every thread: journal and fsync off (the data is scratch), temporary structures in
+  memory (they stay small: every query walks an index, nothing is sorted), so nothing is
+  written outside the cache directory.
+
+Rows are keyed by ``ord`` = table id << 40 | position in the layer (archive order), and indexed
+by ``key``: the path's bytes with "/" replaced by NUL (tar paths never hold NUL), so that a
+directory's whole subtree sorts right after the directory itself (see ``SpilledView``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import sqlite3
+import sys
+import tempfile
+import threading
+import weakref
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from hullcheck.config import cache_dir
+
+# (path, kind, size, mode, uid, gid, linkname)
+FileRecord = tuple[str, str, int, int, int, int, str]
+
+CHUNK = 16384  # records moved to the store at a time, and the budget's granularity
+SHIFT = 40  # ord = table id << SHIFT | position: positions stay below 2**40
+_NEVER = sys.maxsize
+
+
+def encode(s: str) -> bytes:
+    """Paths and link targets as bytes: tar names that are not UTF-8 reach us as lone
+    surrogates (``surrogateescape``), which SQLite's text type refuses. ``surrogatepass``
+    keeps code-point order, so byte order in the database is Python's string order."""
+    return s.encode("utf-8", "surrogatepass")
+
+
+def decode(b: bytes) -> str:
+    return b.decode("utf-8", "surrogatepass")
+
+
+def path_key(path: str) -> bytes:
+    """The sort key of a normalised absolute path: "/" is b"", "/a/b" is b"\\0a\\0b"."""
+    return encode(path).replace(b"/", b"\0") if path != "/" else b""
+
+
+def key_path(key: bytes) -> str:
+    return decode(key.replace(b"\0", b"/")) if key else "/"
+
+
+class SpillStore:
+    """The temporary database of spilled file records (and of views computed from them)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        d = directory or cache_dir() / "tmp"
+        d.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=d, prefix="files-", suffix=".db")
+        os.close(fd)
+        try:
+            conn = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
+        finally:
+            os.unlink(name)  # the open connection keeps the data; nothing outlives the process
+        try:
+            for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-8192"):
+                conn.execute(f"PRAGMA {pragma}")
+            conn.execute(
+                "CREATE TABLE rec (ord INTEGER PRIMARY KEY, key BLOB NOT NULL, kind TEXT NOT NULL,"
+                " size INTEGER, mode INTEGER, uid INTEGER, gid INTEGER, link BLOB)"
+            )
+            conn.execute("CREATE INDEX rec_key ON rec (key, kind)")
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._closer = weakref.finalize(self, conn.close)
+
+    def new_id(self) -> int:
+        with self.lock:
+            return next(self._ids)
+
+    def insert(self, table_id: int, start: int, records: list[FileRecord]) -> None:
+        base = table_id << SHIFT | start
+        rows = (
+            (base + i, path_key(r[0]), r[1], r[2], r[3], r[4], r[5], encode(r[6]))
+            for i, r in enumerate(records)
+        )
+        with self.lock:
+            self.conn.executemany("INSERT INTO rec VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def records(self, table_id: int) -> Iterator[FileRecord]:
+        """A table's records in archive order, fetched a chunk at a time (the lock is not held
+        between chunks: other layers may be spilling meanwhile)."""
+        lo, hi = table_id << SHIFT, (table_id + 1) << SHIFT
+        while True:
+            with self.lock:
+                rows = self.conn.execute(
+                    "SELECT ord, key, kind, size, mode, uid, gid, link FROM rec"
+                    " WHERE ord >= ? AND ord < ? ORDER BY ord LIMIT ?",
+                    (lo, hi, CHUNK),
+                ).fetchall()
+            for row in rows:
+                yield row_record(row)
+            if len(rows) < CHUNK:
+                return
+            lo = rows[-1][0] + 1
+
+    def close(self) -> None:
+        self._closer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._closer.alive
+
+
+def row_record(row: tuple) -> FileRecord:  # type: ignore[type-arg]
+    """A ``rec`` row (ord, key, kind, size, mode, uid, gid, link) as a file record."""
+    return (key_path(row[1]), row[2], row[3], row[4], row[5], row[6], decode(row[7]))
+
+
+class SpillPolicy:
+    """When the layers of one image scan move their records to disk, and where."""
+
+    def __init__(self, threshold: int, directory: Path | None = None) -> None:
+        self.threshold = threshold
+        self._directory = directory
+        self._held = 0  # records the tables of this scan hold in memory, counted by chunks
+        self._store: SpillStore | None = None
+        self._lock = threading.Lock()
+
+    def note(self, delta: int) -> bool:
+        """Count ``delta`` more records held in memory; True when the budget is exceeded."""
+        with self._lock:
+            self._held += delta
+            return self._held > self.threshold
+
+    def store(self) -> SpillStore:
+        with self._lock:
+            if self._store is None:
+                self._store = SpillStore(self._directory)
+            return self._store
+
+    @property
+    def spilled(self) -> bool:
+        return self._store is not None
+
+
+class FileTable:
+    """One layer's file records in archive order, in memory or (past the budget) on disk.
+
+    ``buffer`` is the list of records not in the store (all of them while nothing spilled); the
+    tar reader appends to it directly and calls ``check`` when its length reaches ``check_at``.
+    """
+
+    __slots__ = ("buffer", "check_at", "_noted", "_policy", "_spilled", "_store", "_id")
+
+    def __init__(self, records: Iterable[FileRecord] = (), policy: SpillPolicy | None = None) -> None:
+        self.buffer: list[FileRecord] = list(records)
+        self._policy = policy
+        self._store: SpillStore | None = None
+        self._id = 0
+        self._spilled = 0  # records in the store
+        self._noted = 0  # of the buffer, counted in the policy's budget
+        self.check_at = _NEVER if policy is None else CHUNK
+        if self.buffer:
+            self.check()
+
+    # -- filling -------------------------------------------------------------------------
+    def append(self, rec: FileRecord) -> None:
+        self.buffer.append(rec)
+        if len(self.buffer) >= self.check_at:
+            self.check()
+
+    def extend(self, recs: Iterable[FileRecord]) -> None:
+        for rec in recs:
+            self.buffer.append(rec)
+            if len(self.buffer) >= self.check_at:
+                self.check()
+
+    def check(self) -> int:
+        """Count the new records in the budget and spill if it is exceeded (or this table
+        spilled already); returns the buffer length at which to call again."""
+        policy = self._policy
+        if policy is None:
+            self.check_at = _NEVER
+            return _NEVER
+        n = len(self.buffer)
+        over = policy.note(n - self._noted)
+        self._noted = n
+        if over or self._store is not None:
+            self.spill(policy.store())
+        self.check_at = len(self.buffer) + CHUNK
+        return self.check_at
+
+    def finish(self) -> None:
+        """The layer is complete: settle the budget for the last records."""
+        if self._policy is not None and self.buffer:
+            self.check()
+
+    def spill(self, store: SpillStore) -> None:
+        """Move the records held in memory to ``store`` (they are appended after those already
+        there; a table spills to one store only)."""
+        if self._store is None:
+            self._store, self._id = store, store.new_id()
+        elif self._store is not store:
+            raise ValueError("a file table spills to one store only")
+        if self.buffer:
+            self._store.insert(self._id, self._spilled, self.buffer)
+            self._spilled += len(self.buffer)
+            self.buffer.clear()  # the same list: the tar reader holds it
+        if self._policy is not None and self._noted:
+            self._policy.note(-self._noted)
+        self._noted = 0
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def spilled(self) -> bool:
+        return self._store is not None
+
+    @property
+    def store(self) -> SpillStore | None:
+        return self._store
+
+    @property
+    def table_id(self) -> int:
+        return self._id
+
+    def __len__(self) -> int:
+        return self._spilled + len(self.buffer)
+
+    def __iter__(self) -> Iterator[FileRecord]:
+        if self._store is None:
+            return iter(self.buffer)
+        return self._iter_spilled(self._store)
+
+    def _iter_spilled(self, store: SpillStore) -> Iterator[FileRecord]:
+        # the records in the store, then those appended since the last spill
+        yield from itertools.islice(store.records(self._id), self._spilled)
+        yield from self.buffer
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FileTable | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        where = "spilled" if self._store is not None else "in memory"
+        return f"<FileTable {len(self)} records, {where}>"
+
+
+def spill_all(tables: Iterable[FileTable], store: SpillStore | None = None) -> SpillStore:
+    """Move every table to one store (that of a table already spilled, else ``store`` or a new
+    one) and return it: a view over spilled layers reads them all from one database."""
+    tables = list(tables)
+    target = store or next((t.store for t in tables if t.store is not None), None) or SpillStore()
+    for t in tables:
+        if t.store is not None and t.store is not target:
+            raise ValueError("file tables spilled to different stores")
+        t.spill(target)
+    return target
+
+
+def close_quietly(store: SpillStore | None) -> None:
+    if store is not None:
+        with contextlib.suppress(sqlite3.Error):
+            store.close()
