@@ -336,7 +336,7 @@ class SpilledView(SquashedView):
                 out.append((key.replace(b"\0", b"/") if key else b"/", last_ord))
                 count += 1
                 if len(out) >= CHUNK:
-                    conn.executemany(insert, out)
+                    self._store.insert_rows(insert, out)
                     out.clear()
             h = max(inherited, below, last_nondir)
             if h > inherited:
@@ -353,7 +353,7 @@ class SpilledView(SquashedView):
                 ei += 1
             node(key, list(group), own, below)
         if out:
-            conn.executemany(insert, out)
+            self._store.insert_rows(insert, out)
         return count
 
     def _fetch(self, sql: str, args: tuple[object, ...]) -> list[tuple]:  # type: ignore[type-arg]
