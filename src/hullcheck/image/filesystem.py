@@ -287,18 +287,29 @@ class SpilledView(SquashedView):
         store = spill_all(s.files for s in self._scans)
         self._store: SpillStore = store
         self._index = {s.files.table_id: s.index for s in self._scans}  # table id -> layer index
-        self._table = f"view_{store.new_id()}"
+        self._table = f"view_{store.new_view()}"
         with store.lock:
             store.conn.execute(f"CREATE TABLE {self._table} (path BLOB PRIMARY KEY, ord INTEGER NOT NULL) WITHOUT ROWID")
             self._len = self._build()
 
     def _build(self) -> int:
-        pos_of = {s.files.table_id: pos for pos, s in enumerate(self._scans)}
+        tids = [s.files.table_id for s in self._scans]
         mask = (1 << SHIFT) - 1
-        # (key, horizon for the path itself, horizon for what lies below it), merged per key
+        # Entries compare by (layer position, archive position). With table ids in layer order
+        # (the usual case: ids are reserved by layer index) that is the order of ``ord`` itself;
+        # otherwise ords are mapped to position << SHIFT | index, and back for the lookup.
+        if all(a < b for a, b in zip(tids, tids[1:], strict=False)):
+            v_expr, horizon = "ord", [t << SHIFT for t in tids]
+        else:
+            cases = " ".join(f"WHEN {t} THEN {p}" for p, t in enumerate(tids))
+            v_expr = f"((CASE ord >> {SHIFT} {cases} END) << {SHIFT} | (ord & {mask}))"
+            horizon = [p << SHIFT for p in range(len(tids))]
+        remap = v_expr != "ord"
+        # (key, horizon for the path itself, horizon for what lies below it), merged per key;
+        # a horizon deletes the entries before it (lower layers, or earlier in the archive)
         marks: dict[bytes, tuple[int, int]] = {}
         for pos, scan in enumerate(self._scans):
-            h = pos << SHIFT  # deletes entries of lower layers (layer order, then archive order)
+            h = horizon[pos]
             for d in scan.opaque:
                 k = path_key(d)
                 own, below = marks.get(k, (-1, -1))
@@ -308,50 +319,53 @@ class SpilledView(SquashedView):
                 own, below = marks.get(k, (-1, -1))
                 marks[k] = (max(own, h), max(below, h))
         events = sorted(marks.items())
-        n_ev = len(events)
+        events.append((b"\xff", (-1, -1)))  # after every key: UTF-8 has no 0xff byte
         ei = 0
+        ev_key = events[0][0]
         stack: list[tuple[bytes, int]] = []  # (ancestor key + NUL, horizon below it)
         out: list[tuple[bytes, int]] = []
         count = 0
         insert = f"INSERT INTO {self._table} VALUES (?, ?)"
-        conn = self._store.conn
-
-        def node(key: bytes, rows: list[tuple[bytes, str, int]], own: int, below: int) -> None:
-            nonlocal count
-            while stack and not key.startswith(stack[-1][0]):
-                stack.pop()
-            inherited = stack[-1][1] if stack else -1
-            last = last_nondir = -1
-            last_ord = 0
-            for _k, kind, o in rows:
-                pos = pos_of.get(o >> SHIFT)
-                if pos is None:
-                    continue  # a table of another image in the same store
-                v = pos << SHIFT | (o & mask)
-                if v > last:
-                    last, last_ord = v, o
-                if kind != DIR and v > last_nondir:
-                    last_nondir = v
-            if last >= 0 and last >= inherited and last >= own:
-                out.append((key.replace(b"\0", b"/") if key else b"/", last_ord))
-                count += 1
-                if len(out) >= CHUNK:
-                    self._store.insert_rows(insert, out)
-                    out.clear()
-            h = max(inherited, below, last_nondir)
-            if h > inherited:
-                stack.append((key + b"\0", h))
-
-        cursor = conn.execute("SELECT key, kind, ord FROM rec ORDER BY key")
-        for key, group in itertools.groupby(cursor, key=lambda r: r[0]):
-            while ei < n_ev and events[ei][0] < key:
-                node(events[ei][0], [], *events[ei][1])  # a deleted path with no entry of its own
-                ei += 1
-            own = below = -1
-            if ei < n_ev and events[ei][0] == key:
-                own, below = events[ei][1]
-                ei += 1
-            node(key, list(group), own, below)
+        ids = ",".join(str(t) for t in tids)
+        # per path: its last entry, its last entry that is not a directory (in subtree order:
+        # the index on ``key`` gives the rows grouped and ordered, nothing is sorted)
+        cursor = self._store.conn.execute(
+            f"SELECT key, max(v), max(CASE WHEN kind <> 'd' THEN v ELSE -1 END) FROM"
+            f" (SELECT key, kind, {v_expr} AS v FROM rec WHERE ord >> {SHIFT} IN ({ids}))"
+            " GROUP BY key ORDER BY key"
+        )
+        for row in cursor:
+            key = row[0]
+            while True:
+                if ev_key < key:  # a deleted path with no entry of its own
+                    k, last, last_nondir = ev_key, -1, -1
+                    own, below = events[ei][1]
+                    ei += 1
+                    ev_key = events[ei][0]
+                else:
+                    k, last, last_nondir = row
+                    if ev_key == key:
+                        own, below = events[ei][1]
+                        ei += 1
+                        ev_key = events[ei][0]
+                    else:
+                        own = below = -1
+                while stack and not k.startswith(stack[-1][0]):
+                    stack.pop()
+                inherited = stack[-1][1] if stack else -1
+                if last >= 0 and last >= inherited and last >= own:
+                    if remap:
+                        last = tids[last >> SHIFT] << SHIFT | (last & mask)
+                    out.append((k.replace(b"\0", b"/"), last))
+                    count += 1
+                    if len(out) >= CHUNK:
+                        self._store.insert_rows(insert, out)
+                        out.clear()
+                h = max(inherited, below, last_nondir)
+                if h > inherited:
+                    stack.append((k if k == b"\0" else k + b"\0", h))  # the root's key is NUL
+                if k is key:
+                    break
         if out:
             self._store.insert_rows(insert, out)
         return count
@@ -406,10 +420,11 @@ class SpilledView(SquashedView):
 
     def sorted_entries(self) -> Iterator[FileEntry]:
         index = self._index
-        sql = (f"SELECT v.path, r.ord, r.key, r.kind, r.size, r.mode, r.uid, r.gid, r.link FROM {self._table} v"
+        sql = (f"SELECT v.path, r.kind, r.size, r.mode, r.uid, r.gid, r.link, r.ord FROM {self._table} v"
                " JOIN rec r ON r.ord = v.ord WHERE v.path > ? ORDER BY v.path LIMIT ?")
-        for row in self._pages(sql):
-            yield FileEntry.of(row_record(row[1:]), index[row[1] >> SHIFT])
+        for p, kind, size, mode, uid, gid, link, o in self._pages(sql):
+            yield FileEntry(p.decode("utf-8", "surrogatepass"), kind, size, mode, uid, gid,
+                            link.decode("utf-8", "surrogatepass") if link else "", index[o >> SHIFT])
 
     def __iter__(self) -> Iterator[FileEntry]:
         return self.sorted_entries()

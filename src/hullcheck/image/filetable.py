@@ -55,12 +55,12 @@ def decode(b: bytes) -> str:
 
 
 def path_key(path: str) -> bytes:
-    """The sort key of a normalised absolute path: "/" is b"", "/a/b" is b"\\0a\\0b"."""
-    return encode(path).replace(b"/", b"\0") if path != "/" else b""
+    """The sort key of a normalised absolute path: "/a/b" is b"\\0a\\0b", "/" is b"\\0"."""
+    return path.encode("utf-8", "surrogatepass").replace(b"/", b"\0")
 
 
 def key_path(key: bytes) -> str:
-    return decode(key.replace(b"\0", b"/")) if key else "/"
+    return key.replace(b"\0", b"/").decode("utf-8", "surrogatepass")
 
 
 class SpillStore:
@@ -88,17 +88,31 @@ class SpillStore:
             raise
         self.conn = conn
         self.lock = threading.RLock()
-        self._ids = itertools.count(1)
+        self._used: set[int] = set()
+        self._views = itertools.count(1)
         self._closer = weakref.finalize(self, conn.close)
 
-    def new_id(self) -> int:
+    def new_id(self, preferred: int | None = None) -> int:
+        """A table id: ``preferred`` (a layer's index + 1, so that ids follow the layer order
+        and the view compares entries by ``ord`` alone) unless taken, else the next free one."""
         with self.lock:
-            return next(self._ids)
+            i = preferred if preferred is not None and preferred > 0 and preferred not in self._used else 1
+            while i in self._used:
+                i += 1
+            if i >= 1 << (63 - SHIFT):
+                raise ValueError("too many file tables in one store")
+            self._used.add(i)
+            return i
+
+    def new_view(self) -> int:
+        with self.lock:
+            return next(self._views)
 
     def insert(self, table_id: int, start: int, records: list[FileRecord]) -> None:
         base = table_id << SHIFT | start
-        rows = (
-            (base + i, path_key(r[0]), r[1], r[2], r[3], r[4], r[5], encode(r[6]))
+        rows = (  # path_key and encode, inlined: this runs for every record of a big image
+            (base + i, r[0].encode("utf-8", "surrogatepass").replace(b"/", b"\0"), r[1], r[2], r[3], r[4], r[5],
+             r[6].encode("utf-8", "surrogatepass"))
             for i, r in enumerate(records)
         )
         with self.lock:
@@ -179,11 +193,15 @@ class FileTable:
     tar reader appends to it directly and calls ``check`` when its length reaches ``check_at``.
     """
 
-    __slots__ = ("buffer", "check_at", "_noted", "_policy", "_spilled", "_store", "_id")
+    __slots__ = ("buffer", "check_at", "_noted", "_policy", "_spilled", "_store", "_id", "_order")
 
-    def __init__(self, records: Iterable[FileRecord] = (), policy: SpillPolicy | None = None) -> None:
+    def __init__(
+        self, records: Iterable[FileRecord] = (), policy: SpillPolicy | None = None, order: int | None = None
+    ) -> None:
+        """``order``: the layer's index, if known (see ``SpillStore.new_id``)."""
         self.buffer: list[FileRecord] = list(records)
         self._policy = policy
+        self._order = order
         self._store: SpillStore | None = None
         self._id = 0
         self._spilled = 0  # records in the store
@@ -228,7 +246,8 @@ class FileTable:
         """Move the records held in memory to ``store`` (they are appended after those already
         there; a table spills to one store only)."""
         if self._store is None:
-            self._store, self._id = store, store.new_id()
+            self._store = store
+            self._id = store.new_id(None if self._order is None else self._order + 1)
         elif self._store is not store:
             raise ValueError("a file table spills to one store only")
         if self.buffer:

@@ -116,14 +116,14 @@ class LayerCache:
                 if d.get("format") != FORMAT or key not in d.get("keys", ()):
                     return None
                 if d.get("chunked"):
-                    files = FileTable(policy=policy)
+                    files = FileTable(policy=policy, order=index)
                     for line in f:
                         files.extend(tuple(r) for r in json.loads(line))
                     if len(files) != d["count"]:
                         return None
                     files.finish()
                 else:
-                    files = FileTable([tuple(r) for r in d["files"]], policy)
+                    files = FileTable([tuple(r) for r in d["files"]], policy, index)
             return LayerScan(
                 index=index,
                 diff_id=diff_id,

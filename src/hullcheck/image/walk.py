@@ -131,7 +131,7 @@ def scan_tar(
     ``policy``: when the image's file records go to disk (see ``filetable``); the loop only
     appends to a list and compares its length, the table does the rest every few thousand.
     """
-    files = FileTable(policy=policy)
+    files = FileTable(policy=policy, order=index)
     scan = LayerScan(index=index, diff_id=diff_id, files=files)
     buf = files.buffer
     append = buf.append
@@ -257,7 +257,7 @@ def scan_rootfs(
     root: Path, analyzers: Sequence[Analyzer], limits: Limits, policy: SpillPolicy | None = None
 ) -> LayerScan:
     """A plain directory as one layer. Never follows symlinks; never opens non-regular files."""
-    scan = LayerScan(index=0, diff_id=None, files=FileTable(policy=policy))
+    scan = LayerScan(index=0, diff_id=None, files=FileTable(policy=policy, order=0))
     root = root.resolve()
     select = Selector(analyzers)
     count = 0
