@@ -16,7 +16,7 @@ from hullcheck.errors import HullcheckError, LimitExceededError
 from hullcheck.image import filetable
 from hullcheck.image.filesystem import SpilledView, SquashedView
 from hullcheck.image.filetable import FileTable, SpillPolicy, SpillStore
-from hullcheck.image.layercache import FORMAT, LayerCache
+from hullcheck.image.layercache import FORMAT
 from hullcheck.image.open import open_image
 
 from ..format.images import DPKG_ADDED, NPM, PYTHON, sample_spec

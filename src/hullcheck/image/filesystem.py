@@ -20,6 +20,7 @@ import itertools
 import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hullcheck.image.filetable import (
     CHUNK,
@@ -28,7 +29,6 @@ from hullcheck.image.filetable import (
     SpillStore,
     decode,
     encode,
-    key_path,
     path_key,
     row_record,
     spill_all,
@@ -289,7 +289,9 @@ class SpilledView(SquashedView):
         self._index = {s.files.table_id: s.index for s in self._scans}  # table id -> layer index
         self._table = f"view_{store.new_view()}"
         with store.lock:
-            store.conn.execute(f"CREATE TABLE {self._table} (path BLOB PRIMARY KEY, ord INTEGER NOT NULL) WITHOUT ROWID")
+            store.conn.execute(
+                f"CREATE TABLE {self._table} (path BLOB PRIMARY KEY, ord INTEGER NOT NULL) WITHOUT ROWID"
+            )
             self._len = self._build()
 
     def _build(self) -> int:
@@ -298,7 +300,7 @@ class SpilledView(SquashedView):
         # Entries compare by (layer position, archive position). With table ids in layer order
         # (the usual case: ids are reserved by layer index) that is the order of ``ord`` itself;
         # otherwise ords are mapped to position << SHIFT | index, and back for the lookup.
-        if all(a < b for a, b in zip(tids, tids[1:], strict=False)):
+        if all(a < b for a, b in itertools.pairwise(tids)):
             v_expr, horizon = "ord", [t << SHIFT for t in tids]
         else:
             cases = " ".join(f"WHEN {t} THEN {p}" for p, t in enumerate(tids))
@@ -370,7 +372,7 @@ class SpilledView(SquashedView):
             self._store.insert_rows(insert, out)
         return count
 
-    def _fetch(self, sql: str, args: tuple[object, ...]) -> list[tuple]:  # type: ignore[type-arg]
+    def _fetch(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
         with self._store.lock:
             return self._store.conn.execute(sql, args).fetchall()
 
@@ -403,7 +405,7 @@ class SpilledView(SquashedView):
         hi = lo[:-1] + b"0"  # "0" follows "/": [P/, P0) holds exactly the paths under P
         return bool(self._fetch(f"SELECT 1 FROM {self._table} WHERE path > ? AND path < ? LIMIT 1", (lo, hi)))
 
-    def _pages(self, sql: str) -> Iterator[tuple]:  # type: ignore[type-arg]
+    def _pages(self, sql: str) -> Iterator[tuple[Any, ...]]:
         """Rows of ``sql`` (whose first column is the view's path, and which takes the last
         path seen) a chunk at a time, in path order: the lock is not held between chunks."""
         last = b""

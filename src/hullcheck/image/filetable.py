@@ -22,7 +22,6 @@ directory's whole subtree sorts right after the directory itself (see ``SpilledV
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import sqlite3
@@ -32,6 +31,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from hullcheck.config import cache_dir
 
@@ -154,7 +154,7 @@ class SpillStore:
         return not self._closer.alive
 
 
-def row_record(row: tuple) -> FileRecord:  # type: ignore[type-arg]
+def row_record(row: tuple[Any, ...]) -> FileRecord:
     """A ``rec`` row (ord, key, kind, size, mode, uid, gid, link) as a file record."""
     return (key_path(row[1]), row[2], row[3], row[4], row[5], row[6], decode(row[7]))
 
@@ -193,7 +193,7 @@ class FileTable:
     tar reader appends to it directly and calls ``check`` when its length reaches ``check_at``.
     """
 
-    __slots__ = ("buffer", "check_at", "_noted", "_policy", "_spilled", "_store", "_id", "_order")
+    __slots__ = ("_id", "_noted", "_order", "_policy", "_spilled", "_store", "buffer", "check_at")
 
     def __init__(
         self, records: Iterable[FileRecord] = (), policy: SpillPolicy | None = None, order: int | None = None
@@ -307,8 +307,3 @@ def spill_all(tables: Iterable[FileTable], store: SpillStore | None = None) -> S
         t.spill(target)
     return target
 
-
-def close_quietly(store: SpillStore | None) -> None:
-    if store is not None:
-        with contextlib.suppress(sqlite3.Error):
-            store.close()
