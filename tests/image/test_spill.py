@@ -66,6 +66,34 @@ def test_table_keeps_archive_order_in_memory_and_spilled(monkeypatch: pytest.Mon
     assert a.spilled and list(a) == recs_a + _records(10, "/c") and a.store is b.store
 
 
+def test_whiteouts_count_in_the_budget_and_spill_with_the_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A layer that deletes many files spills like one that adds many, and views agree."""
+    from hullcheck.image.walk import LayerScan
+
+    monkeypatch.setattr(filetable, "CHUNK", 8)
+    lower = _records(60, "/d")
+    gone = [r[0] for r in lower[::2]]
+    policy = SpillPolicy(threshold=20)
+    base = LayerScan(0, "sha256:0", files=FileTable(policy=policy, order=0))
+    base.files.extend(lower[:15])
+    base.files.finish()  # 15 records: within the budget
+    top = LayerScan(1, "sha256:1", files=FileTable(policy=policy, order=1))
+    for p in gone:
+        top.whiteouts.append(p)
+    top.opaque.append("/e")
+    top.files.finish()
+    assert top.files.spilled and top.whiteouts.spilled and len(top.whiteouts.buffer) < 8
+    assert list(top.whiteouts) == gone and list(top.opaque) == ["/e"] and not base.files.spilled
+    base.files.extend(lower[15:])
+    base.files.finish()
+    assert base.files.spilled
+    view = SquashedView([base, top])
+    memory = SquashedView([LayerScan(0, "sha256:0", files=lower),
+                           LayerScan(1, "sha256:1", whiteouts=gone, opaque=["/e"])])
+    assert isinstance(view, SpilledView) and type(memory) is SquashedView
+    assert list(view.sorted_entries()) == list(memory.sorted_entries()) and len(view) == 30
+
+
 def test_store_round_trips_odd_names(tmp_path: Path) -> None:
     store = SpillStore(tmp_path)
     odd = [
@@ -147,7 +175,8 @@ def test_forced_spill_gives_the_same_output(tmp_path: Path, run_cli) -> None:  #
     entries = list((tmp_path / "c-spill" / "layers").glob("*.json"))
     heads = [json.loads(p.read_bytes().split(b"\n", 1)[0]) for p in entries]
     assert len(heads) >= len(sample_spec().layers) + 2  # each layer, once per analyzer set
-    assert all(h["format"] == FORMAT and h["chunked"] and h["count"] > 0 for h in heads)
+    assert all(h["format"] == FORMAT and h["chunked"] and h["count"][0] > 0 for h in heads)
+    assert any(h["count"][1] and h["count"][2] for h in heads)  # the layer with a whiteout and an opaque dir
     # ... and a warm run reads them back (spilling again) to the same output.
     assert outputs(tmp_path / "c-spill", "0") == memory
     # A spilled cache entry read without spilling gives the same output too.
@@ -179,6 +208,7 @@ def test_spill_limits_and_cleanup_on_error(tmp_path: Path) -> None:
     good = [d("ok")] + [f(f"ok/{i}", "x") for i in range(30)]
     img = ImageSpec(layers=[good, [f(f"bomb/{i}", "") for i in range(40)]])
     ref = f"oci:{oci_layout(tmp_path / 'img', {'x': img})}:x"
+    gc.collect()
     before = _spill_fds()
     with pytest.raises(LimitExceededError, match="more than 35 entries"):
         open_image(ref, limits=Limits(spill_files=0, max_entries=35)).scan(use_cache=False)
@@ -199,6 +229,7 @@ def test_spill_limits_and_cleanup_on_error(tmp_path: Path) -> None:
 
 def test_a_scan_that_succeeds_frees_its_store(tmp_path: Path) -> None:
     ref = f"oci:{_image(tmp_path)}:1.0"
+    gc.collect()
     before = _spill_fds()
     scans = open_image(ref, limits=Limits(spill_files=0)).scan(use_cache=False)
     view = SquashedView(scans)
@@ -206,8 +237,7 @@ def test_a_scan_that_succeeds_frees_its_store(tmp_path: Path) -> None:
     (new,) = set(_spill_fds()) - set(before)
     assert new.startswith(str(cache_dir() / "tmp" / "files-"))  # under the cache dir, already unlinked
     del scans, view
-    gc.collect()
-    assert _spill_fds() == before
+    assert _spill_fds() == before  # freed at once (no reference cycle waits for the collector)
 
 
 def test_spill_threshold_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

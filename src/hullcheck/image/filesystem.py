@@ -29,7 +29,6 @@ from hullcheck.image.filetable import (
     SpillStore,
     decode,
     encode,
-    path_key,
     row_record,
     spill_all,
 )
@@ -301,55 +300,48 @@ class SpilledView(SquashedView):
         # (the usual case: ids are reserved by layer index) that is the order of ``ord`` itself;
         # otherwise ords are mapped to position << SHIFT | index, and back for the lookup.
         if all(a < b for a, b in itertools.pairwise(tids)):
-            v_expr, horizon = "ord", [t << SHIFT for t in tids]
+            v_expr, h_expr = "ord", f"tid << {SHIFT}"
         else:
             cases = " ".join(f"WHEN {t} THEN {p}" for p, t in enumerate(tids))
             v_expr = f"((CASE ord >> {SHIFT} {cases} END) << {SHIFT} | (ord & {mask}))"
-            horizon = [p << SHIFT for p in range(len(tids))]
+            h_expr = f"((CASE tid {cases} END) << {SHIFT})"
         remap = v_expr != "ord"
-        # (key, horizon for the path itself, horizon for what lies below it), merged per key;
-        # a horizon deletes the entries before it (lower layers, or earlier in the archive)
-        marks: dict[bytes, tuple[int, int]] = {}
-        for pos, scan in enumerate(self._scans):
-            h = horizon[pos]
-            for d in scan.opaque:
-                k = path_key(d)
-                own, below = marks.get(k, (-1, -1))
-                marks[k] = (own, max(below, h))
-            for p in scan.whiteouts:
-                k = path_key(p)
-                own, below = marks.get(k, (-1, -1))
-                marks[k] = (max(own, h), max(below, h))
-        events = sorted(marks.items())
-        events.append((b"\xff", (-1, -1)))  # after every key: UTF-8 has no 0xff byte
-        ei = 0
-        ev_key = events[0][0]
+        ids = ",".join(str(t) for t in tids)
+        conn = self._store.conn
+        # Per path, the horizons of its whiteouts (for the path itself and what lies below) and
+        # of its opaque markers (below only): a horizon deletes the entries before it, i.e. of
+        # lower layers. In key order from the index, like the records below (INDEXED BY: a
+        # plan that sorts would hold every row in memory, temp_store being memory).
+        events = conn.execute(
+            f"SELECT key, max(CASE WHEN kind = 'w' THEN h ELSE -1 END), max(h) FROM"
+            f" (SELECT key, kind, {h_expr} AS h FROM mark INDEXED BY mark_key WHERE tid IN ({ids}))"
+            " GROUP BY key ORDER BY key"
+        )
+        done = (b"\xff", -1, -1)  # after every key: UTF-8 has no 0xff byte
+        ev = next(events, done)
         stack: list[tuple[bytes, int]] = []  # (ancestor key + NUL, horizon below it)
         out: list[tuple[bytes, int]] = []
         count = 0
         insert = f"INSERT INTO {self._table} VALUES (?, ?)"
-        ids = ",".join(str(t) for t in tids)
         # per path: its last entry, its last entry that is not a directory (in subtree order:
         # the index on ``key`` gives the rows grouped and ordered, nothing is sorted)
-        cursor = self._store.conn.execute(
+        cursor = conn.execute(
             f"SELECT key, max(v), max(CASE WHEN kind <> 'd' THEN v ELSE -1 END) FROM"
-            f" (SELECT key, kind, {v_expr} AS v FROM rec WHERE ord >> {SHIFT} IN ({ids}))"
+            f" (SELECT key, kind, {v_expr} AS v FROM rec INDEXED BY rec_key WHERE ord >> {SHIFT} IN ({ids}))"
             " GROUP BY key ORDER BY key"
         )
         for row in cursor:
             key = row[0]
             while True:
-                if ev_key < key:  # a deleted path with no entry of its own
-                    k, last, last_nondir = ev_key, -1, -1
-                    own, below = events[ei][1]
-                    ei += 1
-                    ev_key = events[ei][0]
+                if ev[0] < key:  # a deleted path with no entry of its own
+                    k, last, last_nondir = ev[0], -1, -1
+                    own, below = ev[1], ev[2]
+                    ev = next(events, done)
                 else:
                     k, last, last_nondir = row
-                    if ev_key == key:
-                        own, below = events[ei][1]
-                        ei += 1
-                        ev_key = events[ei][0]
+                    if ev[0] == key:
+                        own, below = ev[1], ev[2]
+                        ev = next(events, done)
                     else:
                         own = below = -1
                 while stack and not k.startswith(stack[-1][0]):

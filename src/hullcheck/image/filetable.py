@@ -15,6 +15,9 @@ a threshold, so that memory does not grow with the number of files in an image.
   memory (they stay small: every query walks an index, nothing is sorted), so nothing is
   written outside the cache directory.
 
+- ``PathList``: a layer's whiteouts or opaque directories, a list that moves to the store with
+  the layer's records (an image may delete as many files as it adds).
+
 Rows are keyed by ``ord`` = table id << 40 | position in the layer (archive order), and indexed
 by ``key``: the path's bytes with "/" replaced by NUL (tar paths never hold NUL), so that a
 directory's whole subtree sorts right after the directory itself (see ``SpilledView``).
@@ -83,6 +86,10 @@ class SpillStore:
                 " size INTEGER, mode INTEGER, uid INTEGER, gid INTEGER, link BLOB)"
             )
             conn.execute("CREATE INDEX rec_key ON rec (key, kind)")
+            # whiteouts (kind "w") and opaque directories ("o") of the tables
+            conn.execute("CREATE TABLE mark (tid INTEGER NOT NULL, kind TEXT NOT NULL, key BLOB NOT NULL)")
+            conn.execute("CREATE INDEX mark_table ON mark (tid, kind)")
+            conn.execute("CREATE INDEX mark_key ON mark (key, kind, tid)")
         except BaseException:
             conn.close()
             raise
@@ -117,6 +124,25 @@ class SpillStore:
         )
         with self.lock:
             self.insert_rows("INSERT INTO rec VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def insert_marks(self, table_id: int, kind: str, paths: list[str]) -> None:
+        rows = ((table_id, kind, p.encode("utf-8", "surrogatepass").replace(b"/", b"\0")) for p in paths)
+        with self.lock:
+            self.insert_rows("INSERT INTO mark VALUES (?,?,?)", rows)
+
+    def marks(self, table_id: int, kind: str) -> Iterator[str]:
+        """A table's marks of one kind, in the order they were added, a chunk at a time."""
+        last = 0
+        while True:
+            with self.lock:
+                rows = self.conn.execute(
+                    "SELECT rowid, key FROM mark WHERE tid = ? AND kind = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+                    (table_id, kind, last, CHUNK),
+                ).fetchall()
+            yield from [k.replace(b"\0", b"/").decode("utf-8", "surrogatepass") for _r, k in rows]
+            if len(rows) < CHUNK:
+                return
+            last = rows[-1][0]
 
     def insert_rows(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
         """One transaction: in autocommit mode, each row would be one (ten times slower)."""
@@ -197,7 +223,8 @@ class FileTable:
     tar reader appends to it directly and calls ``check`` when its length reaches ``check_at``.
     """
 
-    __slots__ = ("_id", "_noted", "_order", "_policy", "_spilled", "_store", "buffer", "check_at")
+    __slots__ = ("__weakref__", "_id", "_noted", "_order", "_policy", "_spilled", "_store", "buffer", "check_at",
+                 "marks")
 
     def __init__(
         self, records: Iterable[FileRecord] = (), policy: SpillPolicy | None = None, order: int | None = None
@@ -209,8 +236,9 @@ class FileTable:
         self._store: SpillStore | None = None
         self._id = 0
         self._spilled = 0  # records in the store
-        self._noted = 0  # of the buffer, counted in the policy's budget
+        self._noted = 0  # of the buffer (and marks), counted in the policy's budget
         self.check_at = _NEVER if policy is None else CHUNK
+        self.marks: tuple[PathList, ...] = ()  # the layer's whiteouts and opaque dirs (LayerScan)
         if self.buffer:
             self.check()
 
@@ -233,7 +261,7 @@ class FileTable:
         if policy is None:
             self.check_at = _NEVER
             return _NEVER
-        n = len(self.buffer)
+        n = len(self.buffer) + sum(len(m.buffer) for m in self.marks)
         over = policy.note(n - self._noted)
         self._noted = n
         if over or self._store is not None:
@@ -243,7 +271,7 @@ class FileTable:
 
     def finish(self) -> None:
         """The layer is complete: settle the budget for the last records."""
-        if self._policy is not None and self.buffer:
+        if self._policy is not None and (self.buffer or any(m.buffer for m in self.marks)):
             self.check()
 
     def spill(self, store: SpillStore) -> None:
@@ -258,6 +286,8 @@ class FileTable:
             self._store.insert(self._id, self._spilled, self.buffer)
             self._spilled += len(self.buffer)
             self.buffer.clear()  # the same list: the tar reader holds it
+        for m in self.marks:
+            m.spill(self._store, self._id)
         if self._policy is not None and self._noted:
             self._policy.note(-self._noted)
         self._noted = 0
@@ -298,6 +328,75 @@ class FileTable:
     def __repr__(self) -> str:
         where = "spilled" if self._store is not None else "in memory"
         return f"<FileTable {len(self)} records, {where}>"
+
+
+class PathList:
+    """A layer's whiteouts (``kind`` "w") or opaque directories ("o"): a list, or (once the
+    layer's ``FileTable`` spilled) rows of the store followed by the paths added since."""
+
+    __slots__ = ("_id", "_spilled", "_store", "_table", "buffer", "kind")
+
+    def __init__(self, paths: Iterable[str] = (), kind: str = "w") -> None:
+        self.buffer: list[str] = list(paths)
+        self.kind = kind
+        self._table: weakref.ref[FileTable] | None = None
+        self._store: SpillStore | None = None
+        self._id = 0
+        self._spilled = 0
+
+    @property
+    def table(self) -> FileTable | None:
+        """The layer's table, whose budget counts these paths and which spills them (a weak
+        reference: the table holds this list, and a cycle would keep the store open until the
+        garbage collector runs)."""
+        return self._table() if self._table is not None else None
+
+    @table.setter
+    def table(self, t: FileTable | None) -> None:
+        self._table = weakref.ref(t) if t is not None else None
+
+    def append(self, path: str) -> None:
+        self.buffer.append(path)
+        if self._table is not None and len(self.buffer) % CHUNK == 0:
+            t = self._table()
+            if t is not None:
+                t.check()
+
+    def extend(self, paths: Iterable[str]) -> None:
+        for p in paths:
+            self.append(p)
+
+    def spill(self, store: SpillStore, table_id: int) -> None:
+        self._store, self._id = store, table_id
+        if self.buffer:
+            store.insert_marks(table_id, self.kind, self.buffer)
+            self._spilled += len(self.buffer)
+            self.buffer.clear()
+
+    @property
+    def spilled(self) -> bool:
+        return self._store is not None
+
+    def __len__(self) -> int:
+        return self._spilled + len(self.buffer)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[str]:
+        if self._store is None:
+            return iter(self.buffer)
+        return itertools.chain(itertools.islice(self._store.marks(self._id, self.kind), self._spilled), self.buffer)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PathList | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<PathList {self.kind} {len(self)} paths>"
 
 
 def spill_all(tables: Iterable[FileTable], store: SpillStore | None = None) -> SpillStore:

@@ -11,10 +11,10 @@ whose own diff_id lies gets the results of the layer it names: it describes a la
 runtime would unpack, since runtimes check diff_ids.)
 Entries are written atomically; a corrupt or foreign entry is ignored and rewritten.
 
-An entry is one JSON document on one line. The file records of a layer spilled to disk (an
-image with very many files, see ``filetable``) are not put in it: they follow, one line per
-chunk of records, and are read back a chunk at a time into a table that spills again, so that
-neither writing nor reading holds them all in memory.
+An entry is one JSON document on one line. The file records, whiteouts and opaque markers of a
+layer spilled to disk (an image with very many files, see ``filetable``) are not put in it: they
+follow, one line per chunk, and are read back a chunk at a time into a table that spills again,
+so that neither writing nor reading holds them all in memory.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from hullcheck.model.checks import SecretFinding
 from hullcheck.model.finding import SeverityLevel
 from hullcheck.model.serde import distro_from_dict, distro_to_dict, package_from_dict, package_to_dict
 
-FORMAT = 3  # 3: records of spilled layers follow the document by chunks
+FORMAT = 3  # 3: records and markers of spilled layers follow the document by chunks
 
 
 def analyzer_fingerprint(analyzers: Sequence[Analyzer]) -> str:
@@ -115,25 +115,30 @@ class LayerCache:
                 d = json.loads(f.readline())
                 if d.get("format") != FORMAT or key not in d.get("keys", ()):
                     return None
-                if d.get("chunked"):
-                    files = FileTable(policy=policy, order=index)
+                chunked = bool(d.get("chunked"))
+                files = FileTable(() if chunked else [tuple(r) for r in d["files"]], policy, index)
+                scan = LayerScan(
+                    index=index,
+                    diff_id=diff_id,
+                    files=files,
+                    whiteouts=[] if chunked else d["whiteouts"],
+                    opaque=[] if chunked else d["opaque"],
+                    artifacts=[_artifact_from_dict(a) for a in d["artifacts"]],
+                    uncompressed_bytes=int(d.get("bytes", 0)),
+                    from_cache=True,
+                )
+                if chunked:
+                    # records and markers by chunks, into a table that spills as the scan's would
                     for line in f:
-                        files.extend(tuple(r) for r in json.loads(line))
-                    if len(files) != d["count"]:
-                        return None
+                        (kind, items), = json.loads(line).items()
+                        if kind == "f":
+                            files.extend(tuple(r) for r in items)
+                        else:
+                            {"w": scan.whiteouts, "o": scan.opaque}[kind].extend(items)
+                    if [len(files), len(scan.whiteouts), len(scan.opaque)] != d["count"]:
+                        return None  # not the entry that was written
                     files.finish()
-                else:
-                    files = FileTable([tuple(r) for r in d["files"]], policy, index)
-            return LayerScan(
-                index=index,
-                diff_id=diff_id,
-                files=files,
-                whiteouts=list(d["whiteouts"]),
-                opaque=list(d["opaque"]),
-                artifacts=[_artifact_from_dict(a) for a in d["artifacts"]],
-                uncompressed_bytes=int(d.get("bytes", 0)),
-                from_cache=True,
-            )
+            return scan
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -148,16 +153,17 @@ class LayerCache:
         doc: dict[str, Any] = {
             "format": FORMAT,
             "keys": list(dict.fromkeys(keys)),
-            "whiteouts": scan.whiteouts,
-            "opaque": scan.opaque,
             "artifacts": [_artifact_to_dict(a) for a in scan.artifacts],
             "bytes": scan.uncompressed_bytes,
         }
         chunked = scan.files.spilled
         if chunked:
-            doc["chunked"], doc["count"] = True, len(scan.files)
-        else:
+            doc["chunked"] = True
+            doc["count"] = [len(scan.files), len(scan.whiteouts), len(scan.opaque)]
+        else:  # nothing spilled: the lists hold everything
             doc["files"] = scan.files.buffer
+            doc["whiteouts"] = scan.whiteouts.buffer
+            doc["opaque"] = scan.opaque.buffer
         # json.dumps, not json.dump: only the one-shot call uses the C encoder (5x faster here).
         text = json.dumps(doc, separators=(",", ":"))
         first: Path | None = None
@@ -172,7 +178,9 @@ class LayerCache:
                     else:
                         f.write(text)
                         if chunked:
-                            _write_chunks(f, scan.files)
+                            _write_chunks(f, "f", scan.files)
+                            _write_chunks(f, "w", scan.whiteouts)
+                            _write_chunks(f, "o", scan.opaque)
                 os.replace(tmp, p)
                 first = first or p
             except BaseException:
@@ -181,12 +189,13 @@ class LayerCache:
                 raise
 
 
-def _write_chunks(f: Any, files: FileTable) -> None:
-    chunk: list[FileRecord] = []
-    for rec in files:
-        chunk.append(rec)
+def _write_chunks(f: Any, kind: str, items: Iterable[FileRecord | str]) -> None:
+    """One line per chunk: {"f": [records...]}, {"w": [whiteouts...]} or {"o": [opaque dirs...]}."""
+    chunk: list[FileRecord | str] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) == CHUNK:
-            f.write("\n" + json.dumps(chunk, separators=(",", ":")))
+            f.write("\n" + json.dumps({kind: chunk}, separators=(",", ":")))
             chunk.clear()
     if chunk:
-        f.write("\n" + json.dumps(chunk, separators=(",", ":")))
+        f.write("\n" + json.dumps({kind: chunk}, separators=(",", ":")))

@@ -23,7 +23,7 @@ from hullcheck.catalog.select import Selector
 from hullcheck.config import Limits, cache_dir
 from hullcheck.errors import HullcheckError, LimitExceededError
 from hullcheck.image.blobio import LayerPipeline
-from hullcheck.image.filetable import FileRecord, FileTable, SpillPolicy
+from hullcheck.image.filetable import FileRecord, FileTable, PathList, SpillPolicy
 from hullcheck.image.tarstream import DIR, REG, SYMLINK, TarStream
 
 WHITEOUT = ".wh."
@@ -37,16 +37,23 @@ class LayerScan:
     index: int
     diff_id: str | None
     files: FileTable = field(default_factory=FileTable)  # in memory, or spilled past a threshold
-    whiteouts: list[str] = field(default_factory=list)  # paths this layer deletes from lower ones
-    opaque: list[str] = field(default_factory=list)  # dirs whose lower-layer content is hidden
+    whiteouts: PathList = field(default_factory=PathList)  # paths this layer deletes from lower ones
+    opaque: PathList = field(default_factory=PathList)  # dirs whose lower-layer content is hidden
     artifacts: list[Artifact] = field(default_factory=list)
     uncompressed_bytes: int = 0
     from_cache: bool = False
     diff_id_verified: bool = False  # the stream was hashed and matched ``diff_id``
 
     def __post_init__(self) -> None:
-        if not isinstance(self.files, FileTable):  # a plain list of records (tests, callers)
+        # plain lists (tests, callers) become tables; the markers spill with the records
+        if not isinstance(self.files, FileTable):
             self.files = FileTable(self.files)
+        if not (isinstance(self.whiteouts, PathList) and self.whiteouts.table is self.files):
+            self.whiteouts = PathList(self.whiteouts, "w")
+        if not (isinstance(self.opaque, PathList) and self.opaque.table is self.files):
+            self.opaque = PathList(self.opaque, "o")
+        self.whiteouts.table = self.opaque.table = self.files
+        self.files.marks = (self.whiteouts, self.opaque)
 
 
 class Observer(Protocol):
