@@ -14,7 +14,6 @@ a threshold, so that memory does not grow with the number of files in an image.
   lock by every thread: journal and fsync off (the data is scratch), temporary structures in
   memory (they stay small: every query walks an index, nothing is sorted), so nothing is
   written outside the cache directory.
-
 - ``PathList``: a layer's whiteouts or opaque directories, a list that moves to the store with
   the layer's records (an image may delete as many files as it adds).
 
@@ -57,12 +56,8 @@ def decode(b: bytes) -> str:
     return b.decode("utf-8", "surrogatepass")
 
 
-def path_key(path: str) -> bytes:
-    """The sort key of a normalised absolute path: "/a/b" is b"\\0a\\0b", "/" is b"\\0"."""
-    return path.encode("utf-8", "surrogatepass").replace(b"/", b"\0")
-
-
 def key_path(key: bytes) -> str:
+    """The path of a sort key: "/a/b" is stored as b"\\0a\\0b", "/" as b"\\0"."""
     return key.replace(b"\0", b"/").decode("utf-8", "surrogatepass")
 
 
@@ -117,7 +112,7 @@ class SpillStore:
 
     def insert(self, table_id: int, start: int, records: list[FileRecord]) -> None:
         base = table_id << SHIFT | start
-        rows = (  # path_key and encode, inlined: this runs for every record of a big image
+        rows = (  # the key ("/" as NUL) and encode, inlined: this runs for every record of a big image
             (base + i, r[0].encode("utf-8", "surrogatepass").replace(b"/", b"\0"), r[1], r[2], r[3], r[4], r[5],
              r[6].encode("utf-8", "surrogatepass"))
             for i, r in enumerate(records)
