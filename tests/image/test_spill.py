@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hullcheck.config import Limits, cache_dir
-from hullcheck.errors import HullcheckError, LimitExceededError
+from hullcheck.errors import HullcheckError, LimitExceededError, UsageError
 from hullcheck.image import filetable
 from hullcheck.image.filesystem import SpilledView, SquashedView
 from hullcheck.image.filetable import FileTable, SpillPolicy, SpillStore
@@ -238,6 +238,15 @@ def test_a_scan_that_succeeds_frees_its_store(tmp_path: Path) -> None:
     assert new.startswith(str(cache_dir() / "tmp" / "files-"))  # under the cache dir, already unlinked
     del scans, view
     assert _spill_fds() == before  # freed at once (no reference cycle waits for the collector)
+
+
+def test_an_unusable_cache_dir_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = f"oci:{_image(tmp_path)}:1.0"
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    monkeypatch.setenv("HULLCHECK_CACHE_DIR", str(not_a_dir))
+    with pytest.raises(UsageError, match="cannot create a temporary file database under"):
+        open_image(ref, limits=Limits(spill_files=0)).scan(use_cache=False)
 
 
 def test_spill_threshold_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

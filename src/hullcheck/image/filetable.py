@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.config import cache_dir
+from hullcheck.errors import UsageError
 
 # (path, kind, size, mode, uid, gid, linkname)
 FileRecord = tuple[str, str, int, int, int, int, str]
@@ -66,13 +67,17 @@ class SpillStore:
 
     def __init__(self, directory: Path | None = None) -> None:
         d = directory or cache_dir() / "tmp"
-        d.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=d, prefix="files-", suffix=".db")
-        os.close(fd)
+        self.directory = d
         try:
-            conn = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
-        finally:
-            os.unlink(name)  # the open connection keeps the data; nothing outlives the process
+            d.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=d, prefix="files-", suffix=".db")
+            os.close(fd)
+            try:
+                conn = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
+            finally:
+                os.unlink(name)  # the open connection keeps the data; nothing outlives the process
+        except (OSError, sqlite3.Error) as e:
+            raise UsageError(f"cannot create a temporary file database under {d} (HULLCHECK_CACHE_DIR): {e}") from None
         try:
             for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-8192"):
                 conn.execute(f"PRAGMA {pragma}")
@@ -145,8 +150,10 @@ class SpillStore:
         conn.execute("BEGIN")
         try:
             conn.executemany(sql, rows)
-        except BaseException:
+        except BaseException as e:
             conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.OperationalError):  # the disk is full, most likely
+                raise UsageError(f"temporary file database under {self.directory}: {e}") from None
             raise
         conn.execute("COMMIT")
 
