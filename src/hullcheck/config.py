@@ -43,6 +43,10 @@ class Limits:
     max_file_read: int = 256 * 1024**2  # largest single file handed to an analyzer
     max_path_length: int = 4096
     max_link_depth: int = 40  # symlinks followed while resolving a path
+    # File records an image scan keeps in memory (all layers together); past this, the records
+    # and the squashed view go to a temporary database in the cache dir, so that memory does not
+    # grow with the number of files (``image.filetable``). 0 always spills (for tests).
+    spill_files: int = 150_000
     # Hash the uncompressed stream of compressed layers to check their diff_ids (see
     # ``image.blobio.LayerPipeline``); off by default: it doubles the hashing for no safety
     # the verified blob digest does not already give.
@@ -59,5 +63,6 @@ class Limits:
             max_ratio_floor=_env_int("HULLCHECK_MAX_RATIO_FLOOR", d.max_ratio_floor),
             max_manifest_bytes=_env_int("HULLCHECK_MAX_MANIFEST_BYTES", d.max_manifest_bytes),
             max_file_read=_env_int("HULLCHECK_MAX_FILE_READ", d.max_file_read),
+            spill_files=_env_int("HULLCHECK_SPILL_FILES", d.spill_files),
             verify_diff_ids=os.environ.get("HULLCHECK_VERIFY_DIFF_IDS", "") not in ("", "0", "false", "no"),
         )

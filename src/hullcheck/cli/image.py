@@ -111,12 +111,7 @@ def list_files(
                      registry_options=registry_options(insecure, username, password_stdin))
     with layer_progress(len(img.metadata.layers)) as obs:
         scans = img.scan(observer=obs)
-    entries: Iterator[FileEntry]
-    if all_layers:
-        entries = all_files(scans)
-    else:
-        view = SquashedView(scans)
-        entries = (e for e in map(view.get, sorted(view.paths())) if e is not None)
+    entries: Iterator[FileEntry] = all_files(scans) if all_layers else SquashedView(scans).sorted_entries()
     # Streamed, one entry per line: a listing of a million files must not be built in memory.
     out = sys.stdout
     if fmt == "json":

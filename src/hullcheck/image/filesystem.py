@@ -8,16 +8,32 @@
 
 Symlinks resolve inside the image root only: ``..`` stops at ``/`` and absolute targets are
 taken relative to the image root, as a container would see them; loops are bounded.
+
+When the layers' file records went to disk (an image with very many files, see ``filetable``),
+``SquashedView(scans)`` is a ``SpilledView``: the same queries, answered from a table of
+visible paths computed in the same temporary database, so that memory stays flat.
 """
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from hullcheck.image.filetable import (
+    CHUNK,
+    SHIFT,
+    FileRecord,
+    SpillStore,
+    decode,
+    encode,
+    row_record,
+    spill_all,
+)
 from hullcheck.image.tarstream import DIR, HARDLINK, SYMLINK
-from hullcheck.image.walk import FileRecord, LayerScan
+from hullcheck.image.walk import LayerScan
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +62,18 @@ class SquashedView:
     is (an int: scan position << 32 | record index) instead of holding a tuple per path, and a
     directory with a single child keeps that child's path itself rather than a set of one.
     On a 300k-file image this halves the memory of the view.
+
+    Built over layers whose records spilled to disk, it is a ``SpilledView`` instead.
     """
+
+    def __new__(cls, scans: Sequence[LayerScan]) -> SquashedView:
+        if cls is SquashedView and any(s.files.spilled for s in scans):
+            return super().__new__(SpilledView)
+        return super().__new__(cls)
 
     def __init__(self, scans: Sequence[LayerScan]) -> None:
         self._scans = list(scans)
+        self._lists = [s.files.buffer for s in self._scans]  # all in memory: nothing spilled
         self._files: dict[str, int] = {}
         self._children: dict[str, str | set[str]] = {}
         for pos, scan in enumerate(self._scans):
@@ -57,8 +81,8 @@ class SquashedView:
 
     # -- building ------------------------------------------------------------------------
     def _entry(self, v: int) -> tuple[FileRecord, int]:
-        scan = self._scans[v >> 32]
-        return scan.files[v & _MASK], scan.index
+        pos = v >> 32
+        return self._lists[pos][v & _MASK], self._scans[pos].index
 
     def _add(self, path: str, kind: str, v: int) -> None:
         if kind != DIR and path in self._children:
@@ -136,7 +160,7 @@ class SquashedView:
         for p in scan.whiteouts:
             self._delete(p, pos)
         base = pos << 32
-        for i, rec in enumerate(scan.files):
+        for i, rec in enumerate(self._lists[pos]):
             self._add(rec[0], rec[1], base | i)
 
     # -- queries -------------------------------------------------------------------------
@@ -167,10 +191,10 @@ class SquashedView:
         """A directory the container sees: a directory entry, or an ancestor of visible files
         (tars need not list directories); symlinks are followed."""
         for _ in range(40):  # symlink hops, as resolve bounds them
-            v = self._files.get(path)
-            if v is None:
+            hit = self.record(path)
+            if hit is None:
                 break
-            rec = self._entry(v)[0]
+            rec = hit[0]
             if rec[1] != SYMLINK:
                 return rec[1] == DIR
             target = rec[6]
@@ -179,6 +203,9 @@ class SquashedView:
             path = "/" + posixpath.normpath(target).lstrip("/")  # ".." stops at the image root
         else:
             return False
+        return self._has_below(path)
+
+    def _has_below(self, path: str) -> bool:
         # No entry: a directory if something visible lies below (unlisted directories are
         # linked to their parents, and links may be stale after deletions).
         stack = [path]
@@ -201,6 +228,11 @@ class SquashedView:
         for v in self._files.values():
             yield FileEntry.of(*self._entry(v))
 
+    def sorted_entries(self) -> Iterator[FileEntry]:
+        """Every visible entry, by path (Python's string order)."""
+        for path in sorted(self._files):
+            yield FileEntry.of(*self._entry(self._files[path]))
+
     def resolve(self, path: str, max_depth: int = 40) -> str | None:
         """Follow symlinks (in every component) inside the image root; None if dangling/looping."""
         parts = [p for p in path.split("/") if p]
@@ -214,10 +246,10 @@ class SquashedView:
                 resolved = posixpath.dirname(resolved) or "/"
                 continue
             candidate = posixpath.join(resolved, part)
-            v = self._files.get(candidate)
-            if v is None:
+            hit = self.record(candidate)
+            if hit is None:
                 return None
-            rec = self._entry(v)[0]
+            rec = hit[0]
             if rec[1] == SYMLINK:
                 depth += 1
                 if depth > max_depth:
@@ -231,6 +263,165 @@ class SquashedView:
                 candidate = rec[6]
             resolved = candidate
         return resolved
+
+
+_SEL = "SELECT r.ord, r.key, r.kind, r.size, r.mode, r.uid, r.gid, r.link"
+
+
+class SpilledView(SquashedView):
+    """The squashed view of layers whose records are in a ``SpillStore``: a table of the
+    visible paths (path -> record), computed in one pass over the records in subtree order.
+
+    The rows come ordered by ``key`` (the path with "/" as NUL), so a directory's subtree
+    follows the directory itself; a stack of the ancestors that delete something below them
+    gives, for each path, the horizon under which lower entries are gone: a whiteout or an
+    opaque marker deletes what lower layers put there, a file replacing a directory deletes
+    what was added before it. A path's last entry (in layer, then archive order) is visible
+    when it is newer than that horizon and than a whiteout of the path itself: the same
+    rules as the in-memory view, applied in order of paths instead of order of entries.
+    """
+
+    def __init__(self, scans: Sequence[LayerScan]) -> None:
+        self._scans = list(scans)
+        store = spill_all(s.files for s in self._scans)
+        self._store: SpillStore = store
+        self._index = {s.files.table_id: s.index for s in self._scans}  # table id -> layer index
+        self._table = f"view_{store.new_view()}"
+        with store.lock:
+            store.conn.execute(
+                f"CREATE TABLE {self._table} (path BLOB PRIMARY KEY, ord INTEGER NOT NULL) WITHOUT ROWID"
+            )
+            self._len = self._build()
+
+    def _build(self) -> int:
+        tids = [s.files.table_id for s in self._scans]
+        mask = (1 << SHIFT) - 1
+        # Entries compare by (layer position, archive position). With table ids in layer order
+        # (the usual case: ids are reserved by layer index) that is the order of ``ord`` itself;
+        # otherwise ords are mapped to position << SHIFT | index, and back for the lookup.
+        if all(a < b for a, b in itertools.pairwise(tids)):
+            v_expr, h_expr = "ord", f"tid << {SHIFT}"
+        else:
+            cases = " ".join(f"WHEN {t} THEN {p}" for p, t in enumerate(tids))
+            v_expr = f"((CASE ord >> {SHIFT} {cases} END) << {SHIFT} | (ord & {mask}))"
+            h_expr = f"((CASE tid {cases} END) << {SHIFT})"
+        remap = v_expr != "ord"
+        ids = ",".join(str(t) for t in tids)
+        conn = self._store.conn
+        # Per path, the horizons of its whiteouts (for the path itself and what lies below) and
+        # of its opaque markers (below only): a horizon deletes the entries before it, i.e. of
+        # lower layers. In key order from the index, like the records below (INDEXED BY: a
+        # plan that sorts would hold every row in memory, temp_store being memory).
+        events = conn.execute(
+            f"SELECT key, max(CASE WHEN kind = 'w' THEN h ELSE -1 END), max(h) FROM"
+            f" (SELECT key, kind, {h_expr} AS h FROM mark INDEXED BY mark_key WHERE tid IN ({ids}))"
+            " GROUP BY key ORDER BY key"
+        )
+        done = (b"\xff", -1, -1)  # after every key: UTF-8 has no 0xff byte
+        ev = next(events, done)
+        stack: list[tuple[bytes, int]] = []  # (ancestor key + NUL, horizon below it)
+        out: list[tuple[bytes, int]] = []
+        count = 0
+        insert = f"INSERT INTO {self._table} VALUES (?, ?)"
+        # per path: its last entry, its last entry that is not a directory (in subtree order:
+        # the index on ``key`` gives the rows grouped and ordered, nothing is sorted)
+        cursor = conn.execute(
+            f"SELECT key, max(v), max(CASE WHEN kind <> 'd' THEN v ELSE -1 END) FROM"
+            f" (SELECT key, kind, {v_expr} AS v FROM rec INDEXED BY rec_key WHERE ord >> {SHIFT} IN ({ids}))"
+            " GROUP BY key ORDER BY key"
+        )
+        for row in cursor:
+            key = row[0]
+            while True:
+                if ev[0] < key:  # a deleted path with no entry of its own
+                    k, last, last_nondir = ev[0], -1, -1
+                    own, below = ev[1], ev[2]
+                    ev = next(events, done)
+                else:
+                    k, last, last_nondir = row
+                    if ev[0] == key:
+                        own, below = ev[1], ev[2]
+                        ev = next(events, done)
+                    else:
+                        own = below = -1
+                while stack and not k.startswith(stack[-1][0]):
+                    stack.pop()
+                inherited = stack[-1][1] if stack else -1
+                if last >= 0 and last >= inherited and last >= own:
+                    if remap:
+                        last = tids[last >> SHIFT] << SHIFT | (last & mask)
+                    out.append((k.replace(b"\0", b"/"), last))
+                    count += 1
+                    if len(out) >= CHUNK:
+                        self._store.insert_rows(insert, out)
+                        out.clear()
+                h = max(inherited, below, last_nondir)
+                if h > inherited:
+                    stack.append((k if k == b"\0" else k + b"\0", h))  # the root's key is NUL
+                if k is key:
+                    break
+        if out:
+            self._store.insert_rows(insert, out)
+        return count
+
+    def _fetch(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        with self._store.lock:
+            return self._store.conn.execute(sql, args).fetchall()
+
+    # -- queries -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._len
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self.layer_of(path) is not None
+
+    def record(self, path: str) -> tuple[FileRecord, int] | None:
+        rows = self._fetch(f"{_SEL} FROM {self._table} v JOIN rec r ON r.ord = v.ord WHERE v.path = ?",
+                           (encode(path),))
+        return (row_record(rows[0]), self._index[rows[0][0] >> SHIFT]) if rows else None
+
+    def get(self, path: str) -> FileEntry | None:
+        hit = self.record(path)
+        return FileEntry.of(*hit) if hit is not None else None
+
+    def find(self, path: str) -> tuple[int, str] | None:
+        hit = self.record(path)
+        return (hit[1], hit[0][1]) if hit is not None else None
+
+    def layer_of(self, path: str) -> int | None:
+        rows = self._fetch(f"SELECT ord FROM {self._table} WHERE path = ?", (encode(path),))
+        return self._index[rows[0][0] >> SHIFT] if rows else None
+
+    def _has_below(self, path: str) -> bool:
+        lo = encode(path.rstrip("/")) + b"/"
+        hi = lo[:-1] + b"0"  # "0" follows "/": [P/, P0) holds exactly the paths under P
+        return bool(self._fetch(f"SELECT 1 FROM {self._table} WHERE path > ? AND path < ? LIMIT 1", (lo, hi)))
+
+    def _pages(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` (whose first column is the view's path, and which takes the last
+        path seen) a chunk at a time, in path order: the lock is not held between chunks."""
+        last = b""
+        while True:
+            rows = self._fetch(sql, (last, CHUNK))
+            yield from rows
+            if len(rows) < CHUNK:
+                return
+            last = rows[-1][0]
+
+    def paths(self) -> Iterator[str]:
+        for row in self._pages(f"SELECT path FROM {self._table} WHERE path > ? ORDER BY path LIMIT ?"):
+            yield decode(row[0])
+
+    def sorted_entries(self) -> Iterator[FileEntry]:
+        index = self._index
+        sql = (f"SELECT v.path, r.kind, r.size, r.mode, r.uid, r.gid, r.link, r.ord FROM {self._table} v"
+               " JOIN rec r ON r.ord = v.ord WHERE v.path > ? ORDER BY v.path LIMIT ?")
+        for p, kind, size, mode, uid, gid, link, o in self._pages(sql):
+            yield FileEntry(p.decode("utf-8", "surrogatepass"), kind, size, mode, uid, gid,
+                            link.decode("utf-8", "surrogatepass") if link else "", index[o >> SHIFT])
+
+    def __iter__(self) -> Iterator[FileEntry]:
+        return self.sorted_entries()
 
 
 def all_files(scans: Sequence[LayerScan]) -> Iterator[FileEntry]:

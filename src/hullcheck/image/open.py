@@ -12,6 +12,7 @@ from hullcheck.catalog.interface import Analyzer
 from hullcheck.config import Limits
 from hullcheck.errors import ImageError, UsageError
 from hullcheck.image.config import build_metadata
+from hullcheck.image.filetable import SpillPolicy
 from hullcheck.image.layercache import LayerCache, analyzer_fingerprint
 from hullcheck.image.source import RawImage
 from hullcheck.image.walk import LayerScan, Observer, _Quiet, scan_layer_blob, scan_layers, scan_rootfs
@@ -47,9 +48,11 @@ class Image:
     ) -> list[LayerScan]:
         """Stream every layer once; results come from the per-layer cache where possible."""
         obs = observer or _Quiet()
+        # one budget of in-memory file records for all the layers (see ``filetable``)
+        policy = SpillPolicy(self.limits.spill_files)
         if self.rootfs is not None:
             obs.layer_started(0, 0)
-            s = scan_rootfs(self.rootfs, analyzers, self.limits)
+            s = scan_rootfs(self.rootfs, analyzers, self.limits, policy)
             obs.layer_done(0, s)
             return [s]
         assert self.raw is not None
@@ -59,7 +62,8 @@ class Image:
         total = sum(info.size for info in self.metadata.layers)
         for info, blob in zip(self.metadata.layers, self.raw.layers, strict=True):
             inline = 2 * info.size <= total  # see scan_layer_blob
-            jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs, inline, blob.verified))
+            jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs, inline, blob.verified,
+                                policy))
         return scan_layers(jobs, workers=workers, sizes=[info.size for info in self.metadata.layers])
 
     def _scan_one(
@@ -72,10 +76,11 @@ class Image:
         obs: Observer,
         inline: bool = False,
         verified: bool = False,
+        policy: SpillPolicy | None = None,
     ) -> LayerScan:
         obs.layer_started(info.index, info.size)
         if cache is not None:
-            hit = cache.get([info.diff_id, info.digest], info.index, info.diff_id, fp)
+            hit = cache.get([info.diff_id, info.digest], info.index, info.diff_id, fp, policy)
             if hit is not None:
                 obs.layer_done(info.index, hit)
                 return hit
@@ -89,6 +94,7 @@ class Image:
             what=f"layer {info.index} ({info.digest[:19]})",
             inline=inline,
             blob_verified=verified,
+            policy=policy,
         )
         if cache is not None:
             # The blob digest was verified while streaming or on its way into the blob cache

@@ -24,15 +24,12 @@ from hullcheck.catalog.select import Selector
 from hullcheck.config import Limits, cache_dir
 from hullcheck.errors import HullcheckError, LimitExceededError
 from hullcheck.image.blobio import LayerPipeline
+from hullcheck.image.filetable import FileRecord, FileTable, PathList, SpillPolicy
 from hullcheck.image.tarstream import DIR, REG, SYMLINK, TarStream
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 _IN_MEMORY = 16 * 1024 * 1024  # larger files handed to analyzers are spooled to the cache dir
-
-# (path, kind, size, mode, uid, gid, linkname)
-FileRecord = tuple[str, str, int, int, int, int, str]
-
 
 @dataclass
 class LayerScan:
@@ -40,13 +37,24 @@ class LayerScan:
 
     index: int
     diff_id: str | None
-    files: list[FileRecord] = field(default_factory=list)
-    whiteouts: list[str] = field(default_factory=list)  # paths this layer deletes from lower ones
-    opaque: list[str] = field(default_factory=list)  # dirs whose lower-layer content is hidden
+    files: FileTable = field(default_factory=FileTable)  # in memory, or spilled past a threshold
+    whiteouts: PathList = field(default_factory=PathList)  # paths this layer deletes from lower ones
+    opaque: PathList = field(default_factory=PathList)  # dirs whose lower-layer content is hidden
     artifacts: list[Artifact] = field(default_factory=list)
     uncompressed_bytes: int = 0
     from_cache: bool = False
     diff_id_verified: bool = False  # the stream was hashed and matched ``diff_id``
+
+    def __post_init__(self) -> None:
+        # plain lists (tests, callers) become tables; the markers spill with the records
+        if not isinstance(self.files, FileTable):
+            self.files = FileTable(self.files)
+        if not (isinstance(self.whiteouts, PathList) and self.whiteouts.table is self.files):
+            self.whiteouts = PathList(self.whiteouts, "w")
+        if not (isinstance(self.opaque, PathList) and self.opaque.table is self.files):
+            self.opaque = PathList(self.opaque, "o")
+        self.whiteouts.table = self.opaque.table = self.files
+        self.files.marks = (self.whiteouts, self.opaque)
 
 
 class Observer(Protocol):
@@ -107,6 +115,7 @@ def scan_tar(
     limits: Limits,
     what: str,
     deferred: list[str] | None = None,
+    policy: SpillPolicy | None = None,
 ) -> LayerScan:
     """One layer's tar: file records, whiteouts, and the artifacts of the files analyzers want.
 
@@ -114,9 +123,15 @@ def scan_tar(
     content markers is searched for them on the fly instead of being spooled to disk; if one
     occurs, its path is added to ``deferred`` for the caller to read again (a second pass over
     the layer, for the rare binary that really carries Go or Rust build data).
+
+    ``policy``: when the image's file records go to disk (see ``filetable``); the loop only
+    appends to a list and compares its length, the table does the rest every few thousand.
     """
-    scan = LayerScan(index=index, diff_id=diff_id)
-    files = scan.files
+    files = FileTable(policy=policy, order=index)
+    scan = LayerScan(index=index, diff_id=diff_id, files=files)
+    buf = files.buffer
+    append = buf.append
+    check_at = files.check_at
     tar = TarStream(stream, limits, what=what)
     spool_dir = cache_dir() / "tmp"
     select = Selector(analyzers)
@@ -132,7 +147,9 @@ def scan_tar(
                 if name:
                     scan.whiteouts.append(parent.rstrip("/") + "/" + name)
             continue
-        files.append(rec)
+        append(rec)
+        if len(buf) >= check_at:
+            check_at = files.check()
         if rec[1] != REG or not analyzers:
             continue
         size, mode = rec[2], rec[3]
@@ -156,6 +173,7 @@ def scan_tar(
             scan.artifacts.extend(_spool_and_run(tar, wanting, rec, spool_dir))
         elif may_hold(tar, wanting, markers, size):
             deferred.append(path)  # type: ignore[union-attr]
+    files.finish()
     scan.uncompressed_bytes = tar.bytes_read
     return scan
 
@@ -171,6 +189,7 @@ def scan_layer_blob(
     what: str,
     inline: bool = False,
     blob_verified: bool = False,
+    policy: SpillPolicy | None = None,
 ) -> LayerScan:
     """Stream one stored layer: verify its blob digest (and diff_id, see ``LayerPipeline``), scan its tar.
 
@@ -190,7 +209,7 @@ def scan_layer_blob(
                          verify_diff_id=verify, inline=inline)
     deferred: list[str] = []
     try:
-        scan = scan_tar(pipe, index, diff_id, analyzers, limits, what, deferred)  # type: ignore[arg-type]
+        scan = scan_tar(pipe, index, diff_id, analyzers, limits, what, deferred, policy)  # type: ignore[arg-type]
         pipe.finish()  # the digests are checked at the end of the stream
     finally:
         pipe.close()
@@ -230,9 +249,11 @@ def _second_pass(
     return out
 
 
-def scan_rootfs(root: Path, analyzers: Sequence[Analyzer], limits: Limits) -> LayerScan:
+def scan_rootfs(
+    root: Path, analyzers: Sequence[Analyzer], limits: Limits, policy: SpillPolicy | None = None
+) -> LayerScan:
     """A plain directory as one layer. Never follows symlinks; never opens non-regular files."""
-    scan = LayerScan(index=0, diff_id=None)
+    scan = LayerScan(index=0, diff_id=None, files=FileTable(policy=policy, order=0))
     root = root.resolve()
     select = Selector(analyzers)
     count = 0
@@ -278,6 +299,7 @@ def scan_rootfs(root: Path, analyzers: Sequence[Analyzer], limits: Limits) -> La
 
                 scan.artifacts.extend(_run_analyzers(wanting, path, st.st_size, mode, opener))
             # sockets, fifos, devices: listed by nothing, never opened
+    scan.files.finish()
     return scan
 
 
