@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import tarfile
+import threading
+import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -131,3 +134,44 @@ def test_peek_and_skip_data_stay_inside_the_entry(step: int) -> None:
             assert tar.peek(100) == b"next"  # no further than the entry
         else:
             assert tar.read() == b"xy"
+
+
+class EndlessTar(io.RawIOBase):
+    """One tar entry of a terabyte of zeros, made up as it is read; counts what was read."""
+
+    def __init__(self) -> None:
+        ti = tarfile.TarInfo("huge")
+        ti.size = 1 << 40
+        self.head = ti.tobuf(format=tarfile.GNU_FORMAT)
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = 1 << 20 if n < 0 else min(n, 1 << 20)
+        out = (self.head + b"\0" * (n - len(self.head))) if self.read_bytes == 0 else b"\0" * n
+        self.read_bytes += len(out)
+        return out
+
+
+def test_a_failing_layer_stops_the_others_promptly() -> None:
+    """The first error wins at once: the other layers stop at their next chunk instead of being
+    read (or, from a registry, downloaded) to their end, and the error reported is the real one."""
+    endless = EndlessTar()
+    cancel = threading.Event()
+    limits = Limits(max_layer_bytes=1 << 41, max_image_bytes=1 << 42)
+
+    def fails() -> walk.LayerScan:
+        time.sleep(0.3)  # the endless layer is well under way
+        raise ImageError("layer 1 (sha256:bad): not a valid tar stream")
+
+    jobs = [
+        partial(walk.scan_layer_blob, lambda: endless, index=0, digest=None, diff_id="sha256:" + "0" * 64,
+                analyzers=(), limits=limits, what="layer 0", cancel=cancel),
+        fails,
+    ]
+    with pytest.raises(ImageError, match="not a valid tar stream"):
+        walk.scan_layers(jobs, workers=2, cancel=cancel)
+    assert cancel.is_set()
+    assert 0 < endless.read_bytes < 1 << 36  # stopped long before the end

@@ -32,6 +32,11 @@ class _Stop(Exception):
     pass
 
 
+class LayerAbandoned(Exception):
+    """Raised to a layer's reader once another layer of the same image failed (see
+    ``walk.scan_layers``): never reported, the other layer's error is."""
+
+
 def _put(q: Any, item: object, stop: Any) -> None:
     """Put into a bounded queue, giving up (``_Stop``) once the consumer has gone away."""
     import queue
@@ -119,6 +124,7 @@ class LayerPipeline(io.RawIOBase):
         what: str,
         verify_diff_id: bool = True,
         inline: bool = False,
+        cancel: Any = None,
     ) -> None:
         import queue
         import threading
@@ -130,6 +136,7 @@ class LayerPipeline(io.RawIOBase):
         self._what = what
         self._verify_diff_id = verify_diff_id
         self.diff_id_verified = False  # set once the stream's end has matched the diff_id
+        self._cancel = cancel  # a threading.Event: set, the next read raises LayerAbandoned
         self._q: queue.Queue[bytes | BaseException | None] = queue.Queue(self._DEPTH)
         self._stop = threading.Event()
         self._buf = b""
@@ -322,6 +329,9 @@ class LayerPipeline(io.RawIOBase):
         return True
 
     def _next(self) -> bytes:
+        if self._cancel is not None and self._cancel.is_set():
+            self._eof = True
+            raise LayerAbandoned(self._what)
         if self._gen is not None:
             try:
                 return next(self._gen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -60,11 +61,12 @@ class Image:
         fp = analyzer_fingerprint(analyzers)
         jobs: list[Callable[[], LayerScan]] = []
         total = sum(info.size for info in self.metadata.layers)
+        cancel = threading.Event()  # set when one layer fails: the others stop reading
         for info, blob in zip(self.metadata.layers, self.raw.layers, strict=True):
             inline = 2 * info.size <= total  # see scan_layer_blob
             jobs.append(partial(self._scan_one, info, blob.opener, analyzers, cache, fp, obs, inline, blob.verified,
-                                policy))
-        return scan_layers(jobs, workers=workers, sizes=[info.size for info in self.metadata.layers])
+                                policy, cancel))
+        return scan_layers(jobs, workers=workers, sizes=[info.size for info in self.metadata.layers], cancel=cancel)
 
     def _scan_one(
         self,
@@ -77,6 +79,7 @@ class Image:
         inline: bool = False,
         verified: bool = False,
         policy: SpillPolicy | None = None,
+        cancel: threading.Event | None = None,
     ) -> LayerScan:
         obs.layer_started(info.index, info.size)
         if cache is not None:
@@ -95,6 +98,7 @@ class Image:
             inline=inline,
             blob_verified=verified,
             policy=policy,
+            cancel=cancel,
         )
         if cache is not None:
             # The blob digest was verified while streaming or on its way into the blob cache

@@ -12,8 +12,9 @@ import io
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -23,7 +24,7 @@ from hullcheck.catalog.screen import content_markers, may_hold
 from hullcheck.catalog.select import Selector
 from hullcheck.config import Limits, cache_dir
 from hullcheck.errors import HullcheckError, LimitExceededError
-from hullcheck.image.blobio import LayerPipeline
+from hullcheck.image.blobio import LayerAbandoned, LayerPipeline
 from hullcheck.image.filetable import FileRecord, FileTable, PathList, SpillPolicy
 from hullcheck.image.tarstream import DIR, REG, SYMLINK, TarStream
 
@@ -190,6 +191,7 @@ def scan_layer_blob(
     inline: bool = False,
     blob_verified: bool = False,
     policy: SpillPolicy | None = None,
+    cancel: threading.Event | None = None,
 ) -> LayerScan:
     """Stream one stored layer: verify its blob digest (and diff_id, see ``LayerPipeline``), scan its tar.
 
@@ -206,7 +208,7 @@ def scan_layer_blob(
     check_diff_id: str | None = None if blob_verified and not limits.verify_diff_ids else diff_id
     verify = limits.verify_diff_ids or (digest is None and not blob_verified)
     pipe = LayerPipeline(opener(), limits, digest=check_digest, diff_id=check_diff_id, what=what,
-                         verify_diff_id=verify, inline=inline)
+                         verify_diff_id=verify, inline=inline, cancel=cancel)
     deferred: list[str] = []
     try:
         scan = scan_tar(pipe, index, diff_id, analyzers, limits, what, deferred, policy)  # type: ignore[arg-type]
@@ -216,7 +218,8 @@ def scan_layer_blob(
     scan.diff_id_verified = pipe.diff_id_verified
     if deferred:
         scan.artifacts.extend(
-            _second_pass(opener, set(deferred), analyzers, limits, what, check_digest, check_diff_id, verify)
+            _second_pass(opener, set(deferred), analyzers, limits, what, check_digest, check_diff_id, verify,
+                         cancel)
         )
     return scan
 
@@ -230,12 +233,14 @@ def _second_pass(
     digest: str | None,
     diff_id: str | None,
     verify: bool,
+    cancel: threading.Event | None = None,
 ) -> list[Artifact]:
     """Read the layer again for the large files whose content markers matched, spooling only those."""
     out: list[Artifact] = []
     select = Selector(analyzers)
     spool_dir = cache_dir() / "tmp"
-    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what, verify_diff_id=verify)
+    pipe = LayerPipeline(opener(), limits, digest=digest, diff_id=diff_id, what=what, verify_diff_id=verify,
+                         cancel=cancel)
     try:
         tar = TarStream(pipe, limits, what=what)  # type: ignore[arg-type]
         for rec in tar.records():
@@ -308,8 +313,10 @@ def scan_layers(
     *,
     workers: int | None = None,
     sizes: Sequence[int] | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[LayerScan]:
-    """Run layer jobs in parallel, returning scans in layer order; the first error wins.
+    """Run layer jobs in parallel, returning scans in layer order; the first error wins, and
+    ``cancel`` (which the jobs' layer readers watch) is set to stop the others.
 
     The largest layers start first (``sizes``, stored bytes), and there is one worker more than
     cores: a worker spends part of its time on the GIL-bound tar parsing while its decompression
@@ -325,12 +332,24 @@ def scan_layers(
         order.sort(key=lambda i: -sizes[i])
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="layer") as ex:
         futures = {i: ex.submit(job_list[i]) for i in order}
-        results = []
         try:
-            for i in range(len(job_list)):
-                results.append(futures[i].result())
-        except BaseException:
-            for f in futures.values():
-                f.cancel()
+            done, _pending = wait(futures.values(), return_when=FIRST_EXCEPTION)
+        except BaseException:  # e.g. Ctrl-C
+            _abandon(futures.values(), cancel)
             raise
-        return results
+        failed = [f for f in done if f.exception() is not None]
+        if failed:
+            # The layers still running stop at their next chunk (``cancel``) rather than
+            # being read to the end (over a registry, downloaded) for nothing.
+            _abandon(futures.values(), cancel)
+            wait(futures.values())
+            errors = [e for f in futures.values() if not f.cancelled() and (e := f.exception()) is not None]
+            raise next((e for e in errors if not isinstance(e, LayerAbandoned)), errors[0])
+        return [futures[i].result() for i in range(len(job_list))]
+
+
+def _abandon(futures: Iterable[Future[LayerScan]], cancel: threading.Event | None) -> None:
+    if cancel is not None:
+        cancel.set()
+    for f in futures:
+        f.cancel()
