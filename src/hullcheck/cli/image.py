@@ -107,9 +107,10 @@ def list_files(
         raise UsageError(f"unknown format {fmt!r} (text, json)")
     from hullcheck.cli.progress import layer_progress
 
-    img = open_image(ref, platform=parse_platform(platform) if platform else None,
-                     registry_options=registry_options(insecure, username, password_stdin))
-    with layer_progress(len(img.metadata.layers)) as obs:
+    # stream_layers: a registry image's layers are read as they download
+    with open_image(ref, platform=parse_platform(platform) if platform else None,
+                    registry_options=registry_options(insecure, username, password_stdin),
+                    stream_layers=True) as img, layer_progress(len(img.metadata.layers)) as obs:
         scans = img.scan(observer=obs)
     entries: Iterator[FileEntry] = all_files(scans) if all_layers else SquashedView(scans).sorted_entries()
     # Streamed, one entry per line: a listing of a million files must not be built in memory.
