@@ -4,7 +4,10 @@ scans from the layout."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from hullcheck.image.registry import pull
 from hullcheck.image.source import RawImage
 from tests.image.build import ImageSpec, d, f, oci_layout
 from tests.image.registry.hostile_server import HostileRegistry, Reply, hostile
-from tests.image.registry.oci_layout import sha256
+from tests.image.registry.oci_layout import OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, canonical, sha256
 from tests.image.registry.servers import RegistryServer
 from tests.image.registry.test_hostile import LAYER, Sandbox, good, plain, sandbox  # noqa: F401
 
@@ -144,3 +147,49 @@ def test_inspect_from_a_registry_downloads_no_layer(registry_server: RegistrySer
     stored = {p.name for p in (cache / "blobs" / "sha256").iterdir()}
     assert doc["config_digest"][7:] in stored
     assert not stored & {layer["digest"][7:] for layer in doc["layers"]}
+
+
+def _tar_image() -> tuple[bytes, bytes, bytes]:
+    """(manifest, config, gzip layer) of a one-file image: a real tar this time."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        ti = tarfile.TarInfo("etc/os-release")
+        body = b"ID=debian\nVERSION_ID=12\n"
+        ti.size = len(body)
+        tf.addfile(ti, io.BytesIO(body))
+    layer = gzip.compress(buf.getvalue(), mtime=0)
+    config = canonical({"architecture": "amd64", "os": "linux",
+                        "rootfs": {"type": "layers", "diff_ids": [sha256(buf.getvalue())]}})
+    manifest = canonical({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+        "layers": [{"mediaType": OCI_LAYER_GZIP, "digest": sha256(layer), "size": len(layer)}],
+    })
+    return manifest, config, layer
+
+
+def test_sbom_of_a_registry_layer_with_wrong_bytes_is_a_one_line_image_error(tmp_path: Path, run_cli) -> None:
+    """As a user meets it: exit 3, one line naming the digest mismatch, nothing kept but the
+    verified config. The forged layer is a valid gzip of the same tar (only the gzip header's
+    mtime differs), so only the digest can tell."""
+    manifest, config, layer = _tar_image()
+    forged = layer[:4] + bytes([layer[4] ^ 1]) + layer[5:]
+    blobs = {sha256(config): config, sha256(layer): forged}
+
+    def route(method: str, path: str, headers: dict[str, str]) -> Reply:
+        if path == "/v2/":
+            return Reply(200, {"Content-Type": "application/json"}, b"{}")
+        if path.startswith("/v2/img/manifests/"):
+            return Reply(200, {"Content-Type": OCI_MANIFEST, "Docker-Content-Digest": sha256(manifest)}, manifest)
+        blob = blobs.get(path.rsplit("/", 1)[1])
+        return Reply(200, {}, blob) if blob is not None else Reply(404, {}, b"")
+
+    cache = tmp_path / "cache"
+    with hostile(route) as server:
+        r = run_cli("sbom", f"{server.host}/img:1", "--insecure-registry", server.host,
+                    env={"HULLCHECK_CACHE_DIR": str(cache)})
+    assert r.returncode == 3, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert "digest mismatch" in r.stderr and sha256(layer) in r.stderr
+    assert sorted(p.name for p in (cache / "blobs" / "sha256").iterdir()) == [sha256(config)[7:]]
+    assert not (cache / "tmp").exists() or not any(p.is_file() for p in (cache / "tmp").rglob("*"))
