@@ -96,8 +96,4 @@ def render(result: CheckResult, *, max_chars: int = MAX_CHARS) -> str:
         for e in result.expired_exceptions:
             b.add(f"- {esc(expired_line(e))}")
         b.add("", required=True)
-    text = "\n".join(b.parts)
-    if b.dropped:
-        text += (f"\n> **Note:** {b.dropped} more row(s) did not fit in this comment; "
-                 "the full list is in the JSON or SARIF report.\n")
-    return text + "\n"
+    return b.text()

@@ -143,9 +143,5 @@ def render(r: ScanReport, *, max_chars: int = MAX_CHARS) -> str:
         b.add("", required=True)
         b.add("</details>", required=True)
         b.add("", required=True)
-    text = "\n".join(b.parts)
-    if b.dropped:
-        text += (f"\n> **Note:** {b.dropped} more row(s) did not fit in this comment; "
-                 "the full list is in the JSON or SARIF report.\n")
-    return text + "\n"
+    return b.text()
 

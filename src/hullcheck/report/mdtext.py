@@ -54,3 +54,11 @@ class Budget:
         self.parts.append(text)
         self.left -= len(text) + 1
         return True
+
+    def text(self) -> str:
+        """The comment: its lines, and a closing note when rows were dropped."""
+        text = "\n".join(self.parts)
+        if self.dropped:
+            text += (f"\n> **Note:** {self.dropped} more row(s) did not fit in this comment; "
+                     "the full list is in the JSON or SARIF report.\n")
+        return text + "\n"

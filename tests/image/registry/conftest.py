@@ -6,6 +6,9 @@ issuer) live in ``servers.py`` so that other test packages can bind them too.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import pytest
 from hullcheck.image.cache import BlobCache
 from hullcheck.image.registry import RegistryOptions
 from tests.image.registry import servers
-from tests.image.registry.oci_layout import Layout, build_layout
+from tests.image.registry.oci_layout import Layout, build_layout, sha256
 from tests.image.registry.servers import RegistryServer
 
 # The server fixtures live in servers.py so other packages can bind them the same way.
@@ -78,3 +81,34 @@ def fast_options(**kw: object) -> RegistryOptions:
     }
     defaults.update(kw)
     return RegistryOptions(**defaults)  # type: ignore[arg-type]
+
+
+@dataclass
+class Sandbox:
+    cache: BlobCache
+    root: Path  # everything a pull may touch lives below here
+
+    def outside(self) -> list[str]:
+        """Files anywhere except verified cache blobs: temp files, stray writes, partial blobs."""
+        found = []
+        for dirpath, _, files in os.walk(self.root):
+            for name in files:
+                p = Path(dirpath) / name
+                in_cache = p.parent == self.cache.root / "sha256"
+                if not (in_cache and sha256(p.read_bytes())[7:] == name):
+                    found.append(str(p.relative_to(self.root)))
+        return found
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """cwd, TMPDIR, HOME and the cache all inside one empty directory."""
+    root = tmp_path / "sandbox"
+    (root / "tmp").mkdir(parents=True)
+    (root / "home").mkdir()
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("TMPDIR", str(root / "tmp"))
+    monkeypatch.setenv("HOME", str(root / "home"))
+    monkeypatch.setenv("DOCKER_CONFIG", str(root / "home" / ".docker"))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    yield Sandbox(BlobCache(root / "cache"), root)

@@ -9,11 +9,7 @@ import base64
 import gzip
 import json
 import os
-import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -27,12 +23,11 @@ from hullcheck.errors import (
     LimitExceededError,
     RegistryError,
 )
-from hullcheck.image.cache import BlobCache
 from hullcheck.image.reference import parse_reference
 from hullcheck.image.registry import pull
 from hullcheck.image.registry.options import RegistryOptions
 from hullcheck.image.source import RawImage
-from tests.image.registry.conftest import fast_options
+from tests.image.registry.conftest import Sandbox, fast_options
 from tests.image.registry.hostile_server import HostileRegistry, Reply, hostile
 from tests.image.registry.oci_layout import (
     OCI_CONFIG,
@@ -79,37 +74,6 @@ def good(method: str, path: str, headers: dict[str, str]) -> Reply:
         {"Content-Type": "application/json"},
         b'{"errors":[{"code":"NOT_FOUND","message":"nope"}]}',
     )
-
-
-@dataclass
-class Sandbox:
-    cache: BlobCache
-    root: Path  # everything a pull may touch lives below here
-
-    def outside(self) -> list[str]:
-        """Files anywhere except verified cache blobs: temp files, stray writes, partial blobs."""
-        found = []
-        for dirpath, _, files in os.walk(self.root):
-            for name in files:
-                p = Path(dirpath) / name
-                in_cache = p.parent == self.cache.root / "sha256"
-                if not (in_cache and sha256(p.read_bytes())[7:] == name):
-                    found.append(str(p.relative_to(self.root)))
-        return found
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    """cwd, TMPDIR, HOME and the cache all inside one empty directory."""
-    root = tmp_path / "sandbox"
-    (root / "tmp").mkdir(parents=True)
-    (root / "home").mkdir()
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("TMPDIR", str(root / "tmp"))
-    monkeypatch.setenv("HOME", str(root / "home"))
-    monkeypatch.setenv("DOCKER_CONFIG", str(root / "home" / ".docker"))
-    monkeypatch.setattr(tempfile, "tempdir", None)
-    yield Sandbox(BlobCache(root / "cache"), root)
 
 
 def plain(server: HostileRegistry, **kw: object) -> RegistryOptions:

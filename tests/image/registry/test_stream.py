@@ -17,10 +17,11 @@ from hullcheck.image.reference import parse_reference
 from hullcheck.image.registry import pull
 from hullcheck.image.source import RawImage
 from tests.image.build import ImageSpec, d, f, oci_layout
+from tests.image.registry.conftest import Sandbox
 from tests.image.registry.hostile_server import HostileRegistry, Reply, hostile
 from tests.image.registry.oci_layout import OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, canonical, sha256
 from tests.image.registry.servers import RegistryServer
-from tests.image.registry.test_hostile import LAYER, Sandbox, good, plain, sandbox  # noqa: F401
+from tests.image.registry.test_hostile import LAYER, good, plain
 
 LAYER_PATH = f"/v2/img/blobs/{sha256(LAYER)}"
 
@@ -38,7 +39,7 @@ def read_in_pieces(img: RawImage, step: int = 7) -> bytes:
     return out
 
 
-def test_a_streamed_layer_is_cached_only_once_read_to_the_end(sandbox: Sandbox) -> None:  # noqa: F811
+def test_a_streamed_layer_is_cached_only_once_read_to_the_end(sandbox: Sandbox) -> None:
     with hostile(good) as server:
         img = streamed(server, sandbox)
         assert not sandbox.cache.has(img.layers[0].digest)  # nothing downloaded yet
@@ -57,7 +58,7 @@ def test_a_streamed_layer_is_cached_only_once_read_to_the_end(sandbox: Sandbox) 
     assert sandbox.outside() == []
 
 
-def test_wrong_bytes_fail_at_the_end_of_the_stream_and_leave_nothing(sandbox: Sandbox) -> None:  # noqa: F811
+def test_wrong_bytes_fail_at_the_end_of_the_stream_and_leave_nothing(sandbox: Sandbox) -> None:
     forged = LAYER[:-1] + bytes([LAYER[-1] ^ 1])
 
     def route(method: str, path: str, headers: dict[str, str]) -> Reply:
@@ -72,7 +73,7 @@ def test_wrong_bytes_fail_at_the_end_of_the_stream_and_leave_nothing(sandbox: Sa
         assert sandbox.outside() == []
 
 
-def test_a_dropped_connection_is_resumed_and_the_digest_still_covers_every_byte(sandbox: Sandbox) -> None:  # noqa: F811
+def test_a_dropped_connection_is_resumed_and_the_digest_still_covers_every_byte(sandbox: Sandbox) -> None:
     served: list[int] = []
 
     def route(method: str, path: str, headers: dict[str, str]) -> Reply:
@@ -89,7 +90,7 @@ def test_a_dropped_connection_is_resumed_and_the_digest_still_covers_every_byte(
     assert sandbox.cache.has(img.layers[0].digest) and sandbox.outside() == []
 
 
-def test_a_connection_that_keeps_dropping_is_a_registry_error(sandbox: Sandbox) -> None:  # noqa: F811
+def test_a_connection_that_keeps_dropping_is_a_registry_error(sandbox: Sandbox) -> None:
     def route(method: str, path: str, headers: dict[str, str]) -> Reply:
         if path == LAYER_PATH:
             return Reply(200, {}, LAYER, cut_after=10)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import httpx
@@ -42,7 +43,7 @@ class LayerStream(io.RawIOBase):
         self._attempts = max(1, client.options.max_attempts)
         self._attempt = 0
         self._resp: httpx.Response | None = None
-        self._chunks: object = None
+        self._chunks: Iterator[bytes] = iter(())
         self._skip = 0  # bytes a re-opened download sends again before the new ones
         self._buf = b""
         self._ended = False
@@ -64,7 +65,7 @@ class LayerStream(io.RawIOBase):
         """The next bytes not yet handed out (b"" at the end of the download)."""
         while True:
             try:
-                chunk: bytes = next(self._chunks, b"")  # type: ignore[call-overload]
+                chunk = next(self._chunks, b"")
             except httpx.TransportError as e:
                 if self._attempt >= self._attempts:
                     raise RegistryError(
